@@ -1,0 +1,39 @@
+// Runs one subcommand: turns its result into an exit code and any error into one clear line
+// (or a JSON error object with --json), with the exit code the error kind defines.
+import { Dial3cxError } from "../errors.js";
+
+export interface RunOptions {
+  json?: boolean;
+}
+
+export async function runCommand(
+  action: () => Promise<number | undefined>,
+  options: RunOptions = {},
+): Promise<void> {
+  try {
+    const code = await action();
+    process.exitCode = typeof code === "number" ? code : 0;
+  } catch (error) {
+    process.exitCode = reportError(error, options);
+  }
+}
+
+export function reportError(error: unknown, options: RunOptions = {}): number {
+  if (error instanceof Dial3cxError) {
+    if (options.json) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
+    else process.stderr.write(`dial3cx: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  if (options.json) {
+    const body = { error: { code: "internal", message: firstLine(text) } };
+    process.stdout.write(`${JSON.stringify(body)}\n`);
+  } else {
+    process.stderr.write(`dial3cx: internal error: ${text}\nPlease report this as a bug.\n`);
+  }
+  return 1;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? text;
+}

@@ -1,0 +1,54 @@
+// The operations every PBX driver offers (web client today, Call Control API later), in terms the
+// features and front ends use. Drivers own the wire; nothing above them sees protobuf or JSON.
+import type { EventEmitter } from "node:events";
+
+export interface DriverDevice {
+  id: string;
+  /** SIP contact URI: what a call is routed to. */
+  contact: string;
+  userAgent?: string;
+  sourceAddress?: string;
+  expiresAt?: Date;
+}
+
+export type CallState = "dialing" | "ringing" | "connected" | "transferring" | "ended";
+
+export interface DriverCall {
+  id: string;
+  state: CallState;
+  /** The other party's number as the PBX shows it. */
+  number: string;
+  name?: string;
+  incoming: boolean;
+}
+
+export type CallChange = "created" | "updated" | "ended";
+export type ConnectionState = "open" | "reconnecting" | "closed";
+
+export interface DriverEvents {
+  call: [{ type: CallChange; call: DriverCall }];
+  device: [{ type: "registered" | "unregistered"; device: DriverDevice }];
+  connection: [ConnectionState];
+  /** Something went wrong in the background (a reconnect failed for good, an unreadable push). */
+  problem: [Error];
+}
+
+export interface ExtensionInfo {
+  extension: string;
+  firstName?: string;
+  lastName?: string;
+  presence?: string;
+  dnd?: boolean;
+  missedCalls?: number;
+}
+
+export interface Driver extends EventEmitter<DriverEvents> {
+  readonly kind: "webclient" | "callcontrol";
+  extensionInfo(): ExtensionInfo;
+  devices(): DriverDevice[];
+  calls(): DriverCall[];
+  /** Resolves when the PBX accepted the request. Never sends it twice unless refused unseen. */
+  makeCall(destination: string, device?: DriverDevice): Promise<void>;
+  hangup(callId: string): Promise<void>;
+  close(): Promise<void>;
+}

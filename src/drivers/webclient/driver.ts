@@ -1,0 +1,446 @@
+// The 3CX web-client driver: login, MyPhone session, event channel, MyInfo kept current from the
+// pushes, and the call operations. It re-creates an expired session once per failed request (the
+// PBX refused that request, so sending it again cannot place a second call) and reconnects a
+// dropped channel with backoff. Rejected credentials are never retried.
+import { EventEmitter } from "node:events";
+import { create } from "@bufbuild/protobuf";
+import { ConfigError, NotLoggedInError, ProtocolError } from "../../errors.js";
+import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
+import {
+  ActionType,
+  type LocalConnection,
+  LoginSchema,
+  type MyExtensionInfo,
+  CallState as ProtoCallState,
+  RequestDropCallSchema,
+  RequestMakeCallSchema,
+  RequestMyInfoSchema,
+} from "../../protocol/gen/myphone_pb.js";
+import { applyMyInfoUpdate } from "../../protocol/myinfo-state.js";
+import type {
+  CallState,
+  Driver,
+  DriverCall,
+  DriverDevice,
+  DriverEvents,
+  ExtensionInfo,
+} from "../driver.js";
+import { PbxHttp } from "../http.js";
+import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
+import { type ChannelCloseReason, EventChannel, SessionExpiredOnOpen } from "./channel.js";
+import {
+  type Credentials,
+  logIn,
+  type MyPhoneSession,
+  openMyPhoneSession,
+  type PbxVersion,
+  refreshAccessToken,
+  SessionRefusedError,
+} from "./login.js";
+import { assertAcknowledged, postMyPhone, SessionExpiredError } from "./myphone-api.js";
+import { toDriverDevice } from "./registrations.js";
+
+export type PasswordSource = string | (() => Promise<string>);
+
+export interface WebClientOptions {
+  pbx: string;
+  extension: string;
+  password?: PasswordSource;
+  securityCode?: string;
+  tls?: TlsOptions;
+  pbxVersion?: "auto" | PbxVersion;
+  /** A session saved by `snapshot()`: skips the login while the PBX still accepts it. */
+  resume?: WebClientSnapshot;
+  /** Open the event channel and follow MyInfo (default true). Without it only requests are sent. */
+  events?: boolean;
+  timeoutMs?: number;
+  keepAlive?: { echoAddp?: boolean; quietTimeoutMs?: number };
+  /** Post an empty Login (100) after START, as some V20 clients do (reference §4; default off). */
+  activateWithEmptyLogin?: boolean;
+  /** Also send the bearer token on MPWebService requests (reference §12.7; default off). */
+  sendBearerToMyPhone?: boolean;
+  /** Called after every HTTP request, e.g. to count round trips. */
+  onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export interface WebClientSnapshot {
+  pbxVersion: PbxVersion;
+  sessionKey: string;
+  pass: string;
+  accessToken?: string;
+  accessTokenExpiresAt?: number;
+  cookies: Record<string, string>;
+  devices: DriverDevice[];
+}
+
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
+
+export class WebClientDriver extends EventEmitter<DriverEvents> implements Driver {
+  readonly kind = "webclient" as const;
+  private credentials: Credentials | undefined;
+  private session: MyPhoneSession | undefined;
+  private channel: EventChannel | undefined;
+  private myInfo: MyExtensionInfo | undefined;
+  private resumedDevices: DriverDevice[] = [];
+  private renewing: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private fullInfoWaiters: Array<() => void> = [];
+
+  private constructor(
+    private readonly options: WebClientOptions,
+    private readonly http: PbxHttp,
+    private readonly trust: TlsTrust,
+  ) {
+    super();
+  }
+
+  static async connect(options: WebClientOptions): Promise<WebClientDriver> {
+    const base = parsePbxUrl(options.pbx);
+    const trust = await resolveTlsTrust(base, options.tls);
+    const http = new PbxHttp(base, trust, {
+      timeoutMs: options.timeoutMs,
+      onRequest: options.onRequest,
+    });
+    const driver = new WebClientDriver(options, http, trust);
+    try {
+      if (options.resume) driver.restore(options.resume);
+      else await driver.logInAndOpenSession();
+      if (options.events !== false) await driver.openChannel();
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
+    return driver;
+  }
+
+  get pbxVersion(): PbxVersion | undefined {
+    return this.credentials?.pbxVersion;
+  }
+
+  extensionInfo(): ExtensionInfo {
+    const info = this.myInfo;
+    const profile = info?.profiles?.items.find((p) => p.id === info.currentProfileId);
+    return {
+      extension: info?.number || this.options.extension,
+      firstName: info?.firstName || undefined,
+      lastName: info?.lastName || undefined,
+      presence: profile ? profile.customName || profile.name : undefined,
+      dnd: info ? info.dnd : undefined,
+      missedCalls: info ? info.missedCallsCount : undefined,
+    };
+  }
+
+  devices(): DriverDevice[] {
+    if (!this.myInfo) return this.resumedDevices;
+    return (this.myInfo.activeDevices?.items ?? []).map(toDriverDevice);
+  }
+
+  calls(): DriverCall[] {
+    return (this.myInfo?.connections?.items ?? []).map(toDriverCall);
+  }
+
+  async makeCall(destination: string, device?: DriverDevice): Promise<void> {
+    const request = create(RequestMakeCallSchema, { destination });
+    if (device) request.deviceId = device.contact;
+    const answer = await this.post(encodeMessage(119, request));
+    assertAcknowledged(answer, `the call to ${destination}`);
+  }
+
+  async hangup(callId: string): Promise<void> {
+    const id = Number(callId);
+    if (!Number.isInteger(id)) throw new ConfigError(`"${callId}" is not a call id.`);
+    const request = create(RequestDropCallSchema, { localConnectionId: id, isLocal: true });
+    assertAcknowledged(await this.post(encodeMessage(115, request)), `to hang up call ${callId}`);
+  }
+
+  /** The session, for the warm-path cache. Undefined before a session exists. */
+  snapshot(): WebClientSnapshot | undefined {
+    if (!this.session || !this.credentials) return undefined;
+    return {
+      pbxVersion: this.credentials.pbxVersion,
+      sessionKey: this.session.sessionKey,
+      pass: this.session.pass,
+      accessToken: this.credentials.accessToken,
+      accessTokenExpiresAt: this.credentials.accessTokenExpiresAt,
+      cookies: Object.fromEntries(this.http.cookies),
+      devices: this.devices(),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    this.channel?.close();
+    this.channel = undefined;
+    await this.http.close();
+  }
+
+  // --- session --------------------------------------------------------------------------------
+
+  private restore(snapshot: WebClientSnapshot): void {
+    this.credentials = {
+      pbxVersion: snapshot.pbxVersion,
+      accessToken: snapshot.accessToken,
+      accessTokenExpiresAt: snapshot.accessTokenExpiresAt,
+    };
+    this.session = { sessionKey: snapshot.sessionKey, pass: snapshot.pass };
+    for (const [name, value] of Object.entries(snapshot.cookies))
+      this.http.cookies.set(name, value);
+    this.resumedDevices = snapshot.devices;
+  }
+
+  private async logInAndOpenSession(): Promise<void> {
+    this.credentials = await logIn(this.http, {
+      extension: this.options.extension,
+      password: await this.password(),
+      securityCode: this.options.securityCode,
+      pbxVersion: this.options.pbxVersion,
+    });
+    this.session = await this.openSession();
+  }
+
+  private async openSession(): Promise<MyPhoneSession> {
+    try {
+      return await openMyPhoneSession(this.http, this.credentials!);
+    } catch (error) {
+      if (error instanceof SessionRefusedError) {
+        throw new ProtocolError("The PBX refused to open a MyPhone session right after the login.");
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces an expired session: refresh token first (V20), else one full login. */
+  private renewSession(): Promise<void> {
+    this.renewing ??= (async () => {
+      try {
+        const refreshed =
+          this.credentials?.pbxVersion === 20 ? await refreshAccessToken(this.http) : undefined;
+        if (refreshed) {
+          this.credentials = refreshed;
+          try {
+            this.session = await openMyPhoneSession(this.http, refreshed);
+            return;
+          } catch (error) {
+            if (!(error instanceof SessionRefusedError)) throw error;
+          }
+        }
+        await this.logInAndOpenSession();
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+
+  private async password(): Promise<string> {
+    const source = this.options.password;
+    if (source === undefined) {
+      throw new NotLoggedInError(
+        "The PBX session expired and no password is available: run `dial3cx login`.",
+      );
+    }
+    return typeof source === "string" ? source : source();
+  }
+
+  /** Sends one request; on an expired session renews it once and sends again. */
+  private async post(body: Uint8Array): Promise<DecodedMessage> {
+    const send = () =>
+      postMyPhone(this.http, body, {
+        sessionKey: this.session!.sessionKey,
+        bearer: this.options.sendBearerToMyPhone ? this.credentials?.accessToken : undefined,
+      });
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof SessionExpiredError)) throw error;
+    }
+    await this.renewSession();
+    if (this.channel) this.reopenChannelSoon();
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof SessionExpiredError) {
+        throw new ProtocolError("The PBX rejected a session it had just opened.");
+      }
+      throw error;
+    }
+  }
+
+  // --- event channel --------------------------------------------------------------------------
+
+  private async openChannel(): Promise<void> {
+    let channel: EventChannel;
+    try {
+      channel = await this.connectChannel();
+    } catch (error) {
+      if (!(error instanceof SessionExpiredOnOpen)) throw error;
+      await this.renewSession();
+      channel = await this.connectChannel();
+    }
+    this.channel = channel;
+    channel.on("message", (message) => this.onPush(message));
+    channel.on("undecodable", (error) => this.emit("problem", error));
+    channel.on("close", (reason) => this.onChannelClose(channel, reason));
+    if (this.options.activateWithEmptyLogin) {
+      await this.post(encodeMessage(100, create(LoginSchema, { user: "" })));
+    }
+    await this.requestFullInfo();
+    this.emit("connection", "open");
+  }
+
+  private connectChannel(): Promise<EventChannel> {
+    return EventChannel.open({
+      base: this.http.base,
+      trust: this.trust,
+      sessionKey: this.session!.sessionKey,
+      pass: this.session!.pass,
+      cookieHeader: this.http.cookieHeader() || undefined,
+      startTimeoutMs: this.options.timeoutMs,
+      echoAddp: this.options.keepAlive?.echoAddp,
+      quietTimeoutMs: this.options.keepAlive?.quietTimeoutMs,
+    });
+  }
+
+  /** RequestMyInfo (102): the full MyInfo arrives on the channel, or (some builds) as the answer. */
+  private async requestFullInfo(): Promise<void> {
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new ProtocolError("The PBX sent no MyInfo after RequestMyInfo (102).")),
+        this.options.timeoutMs ?? 10_000,
+      );
+      this.fullInfoWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const answer = await this.post(encodeMessage(102, create(RequestMyInfoSchema)));
+    if (isMessage(answer, 201)) this.onPush(answer);
+    else assertAcknowledged(answer, "to send the extension's details");
+    await arrived;
+  }
+
+  private onChannelClose(channel: EventChannel, reason: ChannelCloseReason): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    if (this.closed || reason === "closed") return;
+    this.emit("connection", "reconnecting");
+    if (reason === "expired") this.session = undefined;
+    this.scheduleReconnect(0, reason === "expired");
+  }
+
+  private reopenChannelSoon(): void {
+    const old = this.channel;
+    this.channel = undefined;
+    old?.close();
+    this.scheduleReconnect(0, false);
+  }
+
+  private scheduleReconnect(attempt: number, renew: boolean): void {
+    if (this.closed) return;
+    const base = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
+    const delay = attempt === 0 ? 0 : base * (0.75 + Math.random() / 2);
+    this.reconnectTimer = setTimeout(async () => {
+      try {
+        if (renew || !this.session) await this.renewSession();
+        if (this.closed) return;
+        await this.openChannel();
+      } catch (error) {
+        if (this.closed) return;
+        if (isFatal(error)) {
+          this.emit("problem", error as Error);
+          this.emit("connection", "closed");
+          return;
+        }
+        this.scheduleReconnect(attempt + 1, false);
+      }
+    }, delay);
+  }
+
+  // --- MyInfo ---------------------------------------------------------------------------------
+
+  private onPush(message: DecodedMessage): void {
+    if (!isMessage(message, 201)) return;
+    const before = this.myInfo;
+    const full = message.message.action === ActionType.FULL_UPDATE;
+    // A full send replaces what we had: after a reconnect, stale calls and devices must go.
+    this.myInfo = applyMyInfoUpdate(full ? undefined : before, message.message);
+    this.emitChanges(before, this.myInfo);
+    if (full) for (const waiter of this.fullInfoWaiters.splice(0)) waiter();
+  }
+
+  private emitChanges(before: MyExtensionInfo | undefined, after: MyExtensionInfo): void {
+    if (!before) return; // the first full send is the starting state, not a change
+    const oldCalls = new Map((before.connections?.items ?? []).map((c) => [c.id, toDriverCall(c)]));
+    for (const connection of after.connections?.items ?? []) {
+      const call = toDriverCall(connection);
+      const old = oldCalls.get(connection.id);
+      oldCalls.delete(connection.id);
+      if (!old) this.emit("call", { type: "created", call });
+      else if (old.state !== call.state || old.number !== call.number) {
+        this.emit("call", { type: "updated", call });
+      }
+    }
+    for (const call of oldCalls.values()) {
+      this.emit("call", { type: "ended", call: { ...call, state: "ended" } });
+    }
+    const oldDevices = new Map((before.activeDevices?.items ?? []).map((d) => [d.id, d]));
+    for (const device of after.activeDevices?.items ?? []) {
+      if (!oldDevices.delete(device.id)) {
+        this.emit("device", { type: "registered", device: toDriverDevice(device) });
+      }
+    }
+    for (const device of oldDevices.values()) {
+      this.emit("device", { type: "unregistered", device: toDriverDevice(device) });
+    }
+  }
+}
+
+function isFatal(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return (
+    code === "auth" ||
+    code === "blocked" ||
+    code === "two_factor_required" ||
+    code === "not_logged_in" ||
+    code === "tls"
+  );
+}
+
+export function parsePbxUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new ConfigError(`"${text}" is not a PBX URL: use e.g. https://pbx.example.com:5001.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(
+      `The PBX URL must start with https:// (or http://), not ${url.protocol}//.`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new ConfigError("Do not put credentials in the PBX URL: dial3cx asks for the password.");
+  }
+  return new URL(url.origin);
+}
+
+const CALL_STATES: Record<number, CallState> = {
+  [ProtoCallState.NONE]: "dialing",
+  [ProtoCallState.RINGING]: "ringing",
+  [ProtoCallState.DIALING]: "dialing",
+  [ProtoCallState.CONNECTED]: "connected",
+  [ProtoCallState.WAITING_FOR_NEW_PARTY]: "transferring",
+  [ProtoCallState.TRYING_TO_TRANSFER]: "transferring",
+};
+
+function toDriverCall(connection: LocalConnection): DriverCall {
+  return {
+    id: String(connection.id),
+    state: CALL_STATES[connection.state] ?? "dialing",
+    number: connection.otherPartyNumber || connection.otherPartyAltNumber,
+    name: connection.otherPartyDisplayName || undefined,
+    incoming: connection.isIncoming,
+  };
+}

@@ -1,0 +1,216 @@
+// The dial3cx client: what the CLI, the handler and the gateway use. Parses dial strings, picks
+// the device, places calls and follows them to their end, over whichever driver is connected.
+import { EventEmitter } from "node:events";
+import type {
+  CallChange,
+  CallState,
+  ConnectionState,
+  Driver,
+  DriverCall,
+  ExtensionInfo,
+} from "../drivers/driver.js";
+import {
+  WebClientDriver,
+  type WebClientOptions,
+  type WebClientSnapshot,
+} from "../drivers/webclient/driver.js";
+import { Dial3cxError } from "../errors.js";
+import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
+import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
+
+export interface ConnectOptions extends WebClientOptions {
+  /** How numbers without a country code are read, and what "+" is dialled as. */
+  dial?: DialStringOptions;
+  /** Default device selector when makeCall gets none (a name, index or contact). */
+  device?: string;
+}
+
+export interface CallInfo extends DriverCall {}
+
+export interface ClientEvents {
+  call: [{ type: CallChange; call: CallInfo }];
+  device: [{ type: "registered" | "unregistered"; device: DeviceRegistration }];
+  connection: [ConnectionState];
+  problem: [Error];
+}
+
+export interface MakeCallOptions {
+  /** Device selector: a name, a 1-based index as `dial3cx devices` shows, or a contact URI. */
+  device?: string;
+  /** How long to wait for the PBX to show the new call before giving up on tracking it. */
+  trackTimeoutMs?: number;
+}
+
+/** Connects to the PBX: logs in (or resumes a saved session) and, by default, follows events. */
+export async function connect(options: ConnectOptions): Promise<Dial3cxClient> {
+  const driver = await WebClientDriver.connect(options);
+  return new Dial3cxClient(driver, options);
+}
+
+export class Dial3cxClient extends EventEmitter<ClientEvents> {
+  constructor(
+    readonly driver: Driver,
+    private readonly options: Pick<ConnectOptions, "dial" | "device"> = {},
+  ) {
+    super();
+    driver.on("call", (event) => this.emit("call", event));
+    driver.on("device", ({ type, device }) =>
+      this.emit("device", { type, device: describeDevice(device) }),
+    );
+    driver.on("connection", (state) => this.emit("connection", state));
+    driver.on("problem", (error) => this.emit("problem", error));
+  }
+
+  extension(): ExtensionInfo {
+    return this.driver.extensionInfo();
+  }
+
+  devices(): DeviceRegistration[] {
+    return this.driver.devices().map(describeDevice);
+  }
+
+  calls(): CallInfo[] {
+    return this.driver.calls();
+  }
+
+  /** Parses a number or tel:/callto:/sip: URI as this client dials it. Throws BadInputError. */
+  parse(destination: string): DialString {
+    return parseDialString(destination, this.options.dial);
+  }
+
+  /** Picks the device for a call (see selectDevice). Throws NoDeviceError/DeviceNotFoundError. */
+  chooseDevice(selector = this.options.device): DeviceRegistration {
+    return selectDevice(this.devices(), selector);
+  }
+
+  /**
+   * Places a call: rings the chosen device, which then calls `destination`. Resolves once the
+   * PBX accepted it. Input is validated before anything is sent.
+   */
+  async makeCall(destination: string | DialString, options: MakeCallOptions = {}): Promise<Call> {
+    const to = typeof destination === "string" ? this.parse(destination) : destination;
+    const device = this.chooseDevice(options.device ?? this.options.device);
+    const call = new Call(this, to, device);
+    const tracking = call.track(options.trackTimeoutMs ?? 10_000);
+    try {
+      await this.driver.makeCall(to.dial, { id: String(device.id), contact: device.contact });
+    } catch (error) {
+      call.stopTracking();
+      throw error;
+    }
+    void tracking;
+    return call;
+  }
+
+  async hangup(callId: string): Promise<void> {
+    await this.driver.hangup(callId);
+  }
+
+  /** Hangs up every active call; resolves with the ids it hung up. */
+  async hangupAll(): Promise<string[]> {
+    const ids = this.calls().map((c) => c.id);
+    for (const id of ids) await this.driver.hangup(id);
+    return ids;
+  }
+
+  /** The session for the warm-path cache (web-client driver only). */
+  snapshot(): WebClientSnapshot | undefined {
+    return this.driver instanceof WebClientDriver ? this.driver.snapshot() : undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+}
+
+export interface CallEvents {
+  state: [CallInfo];
+}
+
+/** One call placed by this client. Its id is known once the PBX shows the call. */
+export class Call extends EventEmitter<CallEvents> {
+  id: string | undefined;
+  state: CallState = "dialing";
+  private current: CallInfo | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private identified: Promise<string | undefined> | undefined;
+
+  constructor(
+    private readonly client: Dial3cxClient,
+    readonly to: DialString,
+    readonly device: DeviceRegistration,
+  ) {
+    super();
+  }
+
+  /** Watches the client's events for this call. Called before the request goes out. */
+  track(timeoutMs: number): Promise<string | undefined> {
+    this.identified = new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      timer.unref();
+      const listener = ({ type, call }: { type: CallChange; call: CallInfo }) => {
+        if (
+          this.id === undefined &&
+          type === "created" &&
+          !call.incoming &&
+          sameNumber(call.number, this.to.dial)
+        ) {
+          this.id = call.id;
+          clearTimeout(timer);
+          resolve(call.id);
+        }
+        if (call.id !== this.id) return;
+        this.current = call;
+        this.state = type === "ended" ? "ended" : call.state;
+        this.emit("state", { ...call, state: this.state });
+        if (type === "ended") this.stopTracking();
+      };
+      this.client.on("call", listener);
+      this.unsubscribe = () => {
+        clearTimeout(timer);
+        this.client.off("call", listener);
+        resolve(this.id);
+      };
+    });
+    return this.identified;
+  }
+
+  stopTracking(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** Resolves when the call has ended. Rejects when the PBX never showed the call. */
+  async wait(): Promise<CallInfo> {
+    const id = await this.identified;
+    if (id === undefined) {
+      throw new Dial3cxError(
+        "protocol",
+        "The PBX accepted the call but never showed it, so it cannot be followed.",
+      );
+    }
+    if (this.state === "ended") return this.current!;
+    return new Promise((resolve) => {
+      const onState = (info: CallInfo) => {
+        if (info.state !== "ended") return;
+        this.off("state", onState);
+        resolve(info);
+      };
+      this.on("state", onState);
+    });
+  }
+
+  async hangup(): Promise<void> {
+    const id = this.id ?? (await this.identified);
+    if (id === undefined)
+      throw new Dial3cxError("protocol", "This call has no id yet: it cannot be hung up.");
+    await this.client.hangup(id);
+  }
+}
+
+/** The PBX may show the number with or without the outside-line prefix or "+": compare digits. */
+function sameNumber(shown: string, dialled: string): boolean {
+  const a = shown.replace(/[^0-9*#]/g, "");
+  const b = dialled.replace(/[^0-9*#]/g, "");
+  return a !== "" && (a === b || a.endsWith(b) || b.endsWith(a));
+}

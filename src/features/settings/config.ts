@@ -1,0 +1,411 @@
+// The user's config.toml (parsed with smol-toml, validated with zod) and the effective settings:
+// flags > environment > config file. The tool never rewrites the user's file, except through
+// saveLoginConfig, which `dial3cx login` uses to set the few keys it owns.
+import { realpath, rename } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parse, stringify, TomlError } from "smol-toml";
+import { z } from "zod";
+import { BadInputError, ConfigError } from "../../errors.js";
+import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
+
+export type Driver = "auto" | "webclient" | "callcontrol";
+
+/** config.toml after validation and normalisation. Paths are absolute, with `~` expanded. */
+export interface Config {
+  /** Origin of the PBX, e.g. "https://pbx.example.com" (no trailing slash). */
+  pbx?: string;
+  extension?: string;
+  /** Default device selector: name, index or contact. */
+  device?: string;
+  /** libphonenumber region code, e.g. "DE". */
+  default_region?: string;
+  outbound_prefix?: string;
+  ca?: string;
+  /** SHA-256 certificate fingerprint in uppercase colon form ("AB:CD:..."). */
+  fingerprint?: string;
+  insecure?: boolean;
+  /** Run through /bin/sh -c; its trimmed stdout is the password. */
+  password_command?: string;
+  confirm?: boolean;
+  dedupe_seconds?: number;
+  contacts?: string[];
+  driver?: Driver;
+}
+
+/** A value that passed a check (and was normalised), or why it did not. */
+type Checked<T> = { value: T } | { problem: string };
+
+export function normalizePbxUrl(input: string): Checked<string> {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return { problem: 'must be a URL like "https://pbx.example.com"' };
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return { problem: "must start with https:// or http://" };
+  }
+  if (url.username || url.password) return { problem: "must not contain a user name or password" };
+  if (url.pathname !== "/" || url.search || url.hash) {
+    return { problem: 'must be the address only, like "https://pbx.example.com", with no path' };
+  }
+  return { value: url.origin };
+}
+
+export function normalizeExtension(input: string): Checked<string> {
+  return /^\d+$/.test(input) ? { value: input } : { problem: 'must be digits, like "100"' };
+}
+
+export function normalizeFingerprint(input: string): Checked<string> {
+  const hex = input.replaceAll(":", "");
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
+    return { problem: "must be a SHA-256 fingerprint: 64 hex digits, colons optional" };
+  }
+  return { value: hex.toUpperCase().match(/../g)!.join(":") };
+}
+
+export function normalizeRegion(input: string): Checked<string> {
+  return /^[A-Za-z]{2}$/.test(input)
+    ? { value: input.toUpperCase() }
+    : { problem: 'must be a two-letter region code, like "DE"' };
+}
+
+function normalizeOutboundPrefix(input: string): Checked<string> {
+  return /^\d*$/.test(input) ? { value: input } : { problem: 'must be digits, like "0"' };
+}
+
+function normalizeNonEmpty(input: string): Checked<string> {
+  return input.trim() === "" ? { problem: "must not be empty" } : { value: input };
+}
+
+/** Expand `~` and make a path absolute against `baseDir`. */
+export function resolveUserPath(input: string, baseDir: string, home = os.homedir()): string {
+  if (input === "~") return home;
+  if (input.startsWith("~/")) return path.join(home, input.slice(2));
+  return path.resolve(baseDir, input);
+}
+
+/** Adapts a Checked normaliser to a zod transform. */
+function checkedBy<T>(normalize: (value: string) => Checked<T>) {
+  return (value: string, ctx: z.RefinementCtx<string>): T => {
+    const checked = normalize(value);
+    if ("value" in checked) return checked.value;
+    ctx.addIssue({ code: "custom", message: checked.problem, input: value });
+    return z.NEVER;
+  };
+}
+
+const stringOf = (normalize: (value: string) => Checked<string>) =>
+  z.string({ error: "must be a string in quotes" }).transform(checkedBy(normalize));
+
+/** Digits are easy to write without quotes in TOML; accept both. */
+const digitsOf = (normalize: (value: string) => Checked<string>, example: string) =>
+  z
+    .union([z.string(), z.int().nonnegative()], { error: `must be digits, like "${example}"` })
+    .transform(String)
+    .transform(checkedBy(normalize));
+
+const booleanValue = z.boolean({ error: "must be true or false" });
+
+const configSchema = z.object({
+  pbx: stringOf(normalizePbxUrl).optional(),
+  extension: digitsOf(normalizeExtension, "100").optional(),
+  device: z
+    .union([z.string(), z.int().nonnegative()], {
+      error: "must be a device name, index or contact",
+    })
+    .transform(String)
+    .transform(checkedBy(normalizeNonEmpty))
+    .optional(),
+  default_region: stringOf(normalizeRegion).optional(),
+  outbound_prefix: digitsOf(normalizeOutboundPrefix, "0").optional(),
+  ca: stringOf(normalizeNonEmpty).optional(),
+  fingerprint: stringOf(normalizeFingerprint).optional(),
+  insecure: booleanValue.optional(),
+  password_command: stringOf(normalizeNonEmpty).optional(),
+  confirm: booleanValue.optional(),
+  dedupe_seconds: z
+    .number({ error: "must be a number of seconds" })
+    .nonnegative({ error: "must not be negative" })
+    .optional(),
+  contacts: z
+    .union(
+      [z.array(stringOf(normalizeNonEmpty)), stringOf(normalizeNonEmpty).transform((dir) => [dir])],
+      { error: 'must be a list of directories, like ["~/contacts"]' },
+    )
+    .optional(),
+  driver: z
+    .enum(["auto", "webclient", "callcontrol"], {
+      error: 'must be "auto", "webclient" or "callcontrol"',
+    })
+    .optional(),
+});
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];
+
+/**
+ * Read and validate config.toml. A missing file is an empty config. Anything wrong throws a
+ * one-line ConfigError naming the file, the problem and its line; values are never echoed, since
+ * a mistyped key may well hold a password.
+ */
+export async function loadConfig(filePath: string): Promise<Config> {
+  const source = await readConfigText(filePath);
+  if (source === undefined) return {};
+  const document = parseToml(source, filePath);
+  const config = validateConfig(document, source, filePath);
+  return resolveConfigPaths(config, path.dirname(filePath));
+}
+
+async function readConfigText(filePath: string): Promise<string | undefined> {
+  try {
+    return await readIfExists(filePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "read error";
+    throw configFileError(filePath, `cannot be read (${code})`);
+  }
+}
+
+function parseToml(source: string, filePath: string): Record<string, unknown> {
+  try {
+    return parse(source);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    // smol-toml's message continues with a code excerpt, which could show a secret: keep line one.
+    const firstLine = error.message.split("\n", 1)[0] ?? "";
+    const problem = firstLine.replace(/^Invalid TOML document:\s*/, "") || "invalid TOML";
+    throw configFileError(filePath, `invalid TOML: ${problem}`, error.line);
+  }
+}
+
+function validateConfig(
+  document: Record<string, unknown>,
+  source: string,
+  filePath: string,
+): Config {
+  const unknownKeys = Object.keys(document).filter(
+    (key) => !(CONFIG_KEYS as string[]).includes(key),
+  );
+  const firstUnknown = unknownKeys[0];
+  if (firstUnknown !== undefined) {
+    const named = unknownKeys.map(quoteKey).join(", ");
+    const problem = `unknown key${unknownKeys.length > 1 ? "s" : ""} ${named}, known keys are ${CONFIG_KEYS.join(", ")}`;
+    throw configFileError(filePath, problem, findKeyLine(source, firstUnknown));
+  }
+  const result = configSchema.safeParse(document);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue?.path[0];
+  const problem = `${describeIssuePath(issue?.path ?? [])} ${issue?.message ?? "is invalid"}`;
+  throw configFileError(
+    filePath,
+    problem,
+    typeof key === "string" ? findKeyLine(source, key) : undefined,
+  );
+}
+
+function resolveConfigPaths(config: Config, configDir: string): Config {
+  const resolved = { ...config };
+  if (resolved.ca !== undefined) resolved.ca = resolveUserPath(resolved.ca, configDir);
+  if (resolved.contacts !== undefined) {
+    resolved.contacts = resolved.contacts.map((dir) => resolveUserPath(dir, configDir));
+  }
+  return resolved;
+}
+
+function configFileError(filePath: string, problem: string, line?: number): ConfigError {
+  const where = line === undefined ? "" : ` (line ${line})`;
+  const oneLine = problem.replace(/\s+/g, " ").trim();
+  return new ConfigError(`${filePath}: ${oneLine}${where}: fix it or run dial3cx login`);
+}
+
+function quoteKey(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+}
+
+function describeIssuePath(issuePath: readonly PropertyKey[]): string {
+  return issuePath
+    .map((part, index) =>
+      typeof part === "number" ? `[${part}]` : `${index ? "." : ""}${String(part)}`,
+    )
+    .join("");
+}
+
+/** Best effort: the first line that defines `key` as a value, dotted key or table. */
+function findKeyLine(source: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const name = `(?:${escaped}|"${escaped}"|'${escaped}')`;
+  const definition = new RegExp(`^\\s*(?:${name}\\s*[=.]|\\[\\[?\\s*${name}\\s*[\\].])`);
+  const index = source.split(/\r?\n/).findIndex((line) => definition.test(line));
+  return index === -1 ? undefined : index + 1;
+}
+
+/** The keys `dial3cx login` owns. undefined leaves a key as it is; null removes it. */
+export interface LoginConfigValues {
+  pbx?: string | null;
+  extension?: string | null;
+  device?: string | null;
+  default_region?: string | null;
+  ca?: string | null;
+  fingerprint?: string | null;
+}
+
+const LOGIN_CONFIG_HEADER =
+  "# dial3cx settings. `dial3cx login` updates this file: it keeps your settings but drops comments.\n";
+
+/**
+ * Set the login-owned keys in config.toml and keep every other key. TOML is parsed and written
+ * back, so comments are lost (the header says so). A file that is not valid TOML is kept as
+ * `<file>.bak` and replaced. A symlinked config (dotfile managers) is written through the link.
+ */
+export async function saveLoginConfig(
+  filePath: string,
+  values: LoginConfigValues,
+): Promise<{ path: string; backupPath?: string }> {
+  const normalized = normalizeLoginValues(values);
+  const target = await realpathIfExists(filePath);
+  const source = await readConfigText(target);
+  let document: Record<string, unknown> = {};
+  let backupPath: string | undefined;
+  if (source !== undefined) {
+    try {
+      document = parseToml(source, target);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      backupPath = `${target}.bak`;
+      await rename(target, backupPath);
+    }
+  }
+  for (const [key, value] of Object.entries(normalized)) {
+    if (value === undefined) continue;
+    if (value === null) delete document[key];
+    else document[key] = value;
+  }
+  await writeSecureFile(target, LOGIN_CONFIG_HEADER + stringify(document));
+  return backupPath === undefined ? { path: target } : { path: target, backupPath };
+}
+
+function normalizeLoginValues(
+  values: LoginConfigValues,
+): Record<string, string | null | undefined> {
+  const normalized: Record<string, string | null | undefined> = {};
+  for (const [key, value] of Object.entries(values) as [keyof LoginConfigValues, unknown][]) {
+    if (value === undefined || value === null) {
+      normalized[key] = value;
+      continue;
+    }
+    const result = configSchema.shape[key].safeParse(value);
+    if (!result.success) {
+      throw new BadInputError(`${key} ${result.error.issues[0]?.message ?? "is invalid"}`, "usage");
+    }
+    // A relative CA path typed at login means relative to the current directory, not the config's.
+    normalized[key] =
+      key === "ca" ? resolveUserPath(String(result.data), process.cwd()) : String(result.data);
+  }
+  return normalized;
+}
+
+async function realpathIfExists(filePath: string): Promise<string> {
+  try {
+    return await realpath(filePath);
+  } catch (error) {
+    if (isErrnoCode(error, "ENOENT")) return filePath;
+    throw error;
+  }
+}
+
+/** Command-line flags that override the environment and the config file. */
+export interface SettingsFlags {
+  pbx?: string;
+  extension?: string;
+  device?: string;
+  ca?: string;
+  fingerprint?: string;
+  insecure?: boolean;
+}
+
+/** The effective settings, with defaults filled in. */
+export interface Settings {
+  pbx?: string;
+  extension?: string;
+  device?: string;
+  defaultRegion?: string;
+  outboundPrefix: string;
+  ca?: string;
+  fingerprint?: string;
+  insecure: boolean;
+  passwordCommand?: string;
+  confirm: boolean;
+  dedupeSeconds: number;
+  contacts: string[];
+  driver: Driver;
+}
+
+export const DEFAULT_DEDUPE_SECONDS = 3;
+
+/**
+ * Precedence: flags > environment (DIAL3CX_PBX, _EXTENSION, _DEVICE, _CA, _FINGERPRINT, _REGION) >
+ * config file > defaults. A bad flag is a BadInputError, a bad environment variable a ConfigError.
+ * An empty environment variable counts as unset.
+ */
+export function resolveSettings(input: {
+  flags?: SettingsFlags;
+  env: NodeJS.ProcessEnv;
+  config?: Config;
+  cwd?: string;
+}): Settings {
+  const { flags = {}, env, config = {}, cwd = process.cwd() } = input;
+  const home = env.HOME || os.homedir();
+  const flag = (name: string, value: string | undefined, normalize: Normalizer) =>
+    value === undefined ? undefined : checkOrThrow(normalize(value), (p) => badFlag(name, p));
+  const fromEnv = (name: string, normalize: Normalizer) => {
+    const value = env[name];
+    return value ? checkOrThrow(normalize(value), (p) => badEnv(name, p)) : undefined;
+  };
+  const asPath = (value: string | undefined) =>
+    value === undefined ? undefined : resolveUserPath(value, cwd, home);
+  return {
+    pbx:
+      flag("pbx", flags.pbx, normalizePbxUrl) ??
+      fromEnv("DIAL3CX_PBX", normalizePbxUrl) ??
+      config.pbx,
+    extension:
+      flag("extension", flags.extension, normalizeExtension) ??
+      fromEnv("DIAL3CX_EXTENSION", normalizeExtension) ??
+      config.extension,
+    device:
+      flag("device", flags.device, normalizeNonEmpty) ??
+      fromEnv("DIAL3CX_DEVICE", normalizeNonEmpty) ??
+      config.device,
+    defaultRegion: fromEnv("DIAL3CX_REGION", normalizeRegion) ?? config.default_region,
+    outboundPrefix: config.outbound_prefix ?? "",
+    ca:
+      asPath(flag("ca", flags.ca, normalizeNonEmpty) ?? fromEnv("DIAL3CX_CA", normalizeNonEmpty)) ??
+      config.ca,
+    fingerprint:
+      flag("fingerprint", flags.fingerprint, normalizeFingerprint) ??
+      fromEnv("DIAL3CX_FINGERPRINT", normalizeFingerprint) ??
+      config.fingerprint,
+    insecure: flags.insecure ?? config.insecure ?? false,
+    passwordCommand: config.password_command,
+    confirm: config.confirm ?? false,
+    dedupeSeconds: config.dedupe_seconds ?? DEFAULT_DEDUPE_SECONDS,
+    contacts: config.contacts ?? [],
+    driver: config.driver ?? "auto",
+  };
+}
+
+type Normalizer = (value: string) => Checked<string>;
+
+function checkOrThrow<T>(checked: Checked<T>, toError: (problem: string) => Error): T {
+  if ("value" in checked) return checked.value;
+  throw toError(checked.problem);
+}
+
+function badFlag(name: string, problem: string): BadInputError {
+  return new BadInputError(`--${name} ${problem}`, "usage");
+}
+
+function badEnv(name: string, problem: string): ConfigError {
+  return new ConfigError(`${name} ${problem}: fix or unset the environment variable`);
+}

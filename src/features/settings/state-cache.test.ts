@@ -1,0 +1,143 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  clearSessionCache,
+  loadSessionCache,
+  type SessionCache,
+  saveSessionCache,
+} from "./state-cache.js";
+
+const NOW = 1_750_000_000_000;
+const PBX = "https://pbx.example.com";
+const expected = { pbx: PBX, extension: "100", now: NOW };
+
+function sampleCache(overrides: Partial<SessionCache> = {}): SessionCache {
+  return {
+    version: 1,
+    pbx: PBX,
+    extension: "100",
+    pbxVersion: 20,
+    sessionKey: "5f0c-session",
+    pass: "B1D4-pass",
+    accessToken: "eyJ.access",
+    accessTokenExpiresAt: NOW + 60_000,
+    cookies: { ".AspNetCore.Session": "abc" },
+    devices: [
+      {
+        id: 1,
+        contact: "sip:100@10.0.0.5:5060",
+        userAgent: "Yealink T46S",
+        expiresAt: NOW + 3_600_000,
+      },
+      { id: 2, contact: "sip:100@10.0.0.9", sourceAddress: "10.0.0.9:5062" },
+    ],
+    savedAt: NOW - 1_000,
+    ...overrides,
+  };
+}
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dial3cx-state-"));
+  file = path.join(dir, "state", "dial3cx", "session.json");
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+describe("session cache", () => {
+  it("round-trips, in a 0600 file inside a 0700 directory", async () => {
+    await saveSessionCache(file, sampleCache());
+    expect(await loadSessionCache(file, expected)).toEqual(sampleCache());
+    if (process.platform !== "win32") {
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+    }
+  });
+
+  it("is absent when there is no file", async () => {
+    expect(await loadSessionCache(file, expected)).toBeUndefined();
+  });
+
+  it("never writes a password, a refresh token or the refresh-token cookie", async () => {
+    const withSecrets = {
+      ...sampleCache({ cookies: { RefreshTokenCookie: "eyJ.refresh", other: "kept" } }),
+      password: "hunter2",
+      refreshToken: "eyJ.refresh",
+    };
+    await saveSessionCache(file, withSecrets);
+    const text = await readFile(file, "utf8");
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("eyJ.refresh");
+    expect((await loadSessionCache(file, expected))?.cookies).toEqual({ other: "kept" });
+
+    await saveSessionCache(file, sampleCache({ cookies: { refreshtokencookie: "eyJ.refresh" } }));
+    expect(await readFile(file, "utf8")).not.toContain("eyJ.refresh");
+    expect((await loadSessionCache(file, expected))?.cookies).toBeUndefined();
+  });
+
+  it("is absent for another PBX or extension, and the file is kept", async () => {
+    await saveSessionCache(file, sampleCache());
+    expect(
+      await loadSessionCache(file, { ...expected, pbx: "https://other.example.com" }),
+    ).toBeUndefined();
+    expect(await loadSessionCache(file, { ...expected, extension: "101" })).toBeUndefined();
+    expect(await exists(file)).toBe(true);
+    expect(await loadSessionCache(file, { ...expected, pbx: `${PBX}/` })).toBeDefined();
+  });
+
+  it.each([
+    ["not JSON", "{not json"],
+    ["another version", JSON.stringify({ ...sampleCache(), version: 2 })],
+    ["a missing field", JSON.stringify({ ...sampleCache(), sessionKey: undefined })],
+    ["a wrong type", JSON.stringify({ ...sampleCache(), devices: [{ id: "1", contact: "x" }] })],
+    ["an unknown PBX version", JSON.stringify({ ...sampleCache(), pbxVersion: 19 })],
+  ])("treats a file with %s as absent and deletes it", async (_name, text) => {
+    await saveSessionCache(file, sampleCache());
+    await writeFile(file, text);
+    expect(await loadSessionCache(file, expected)).toBeUndefined();
+    expect(await exists(file)).toBe(false);
+  });
+
+  it("leaves out expired devices and an expired access token", async () => {
+    await saveSessionCache(
+      file,
+      sampleCache({
+        accessTokenExpiresAt: NOW,
+        devices: [
+          { id: 1, contact: "sip:a", expiresAt: NOW - 1 },
+          { id: 2, contact: "sip:b", expiresAt: NOW + 1 },
+          { id: 3, contact: "sip:c" },
+        ],
+      }),
+    );
+    const loaded = await loadSessionCache(file, expected);
+    expect(loaded?.devices.map((device) => device.id)).toEqual([2, 3]);
+    expect(loaded).not.toHaveProperty("accessToken");
+    expect(loaded).not.toHaveProperty("accessTokenExpiresAt");
+    expect(loaded?.sessionKey).toBe("5f0c-session");
+  });
+
+  it("refuses to save an invalid cache and writes nothing", async () => {
+    await expect(saveSessionCache(file, sampleCache({ sessionKey: "" }))).rejects.toThrow(
+      /sessionKey/,
+    );
+    expect(await exists(file)).toBe(false);
+  });
+
+  it("clears, saying whether there was anything", async () => {
+    expect(await clearSessionCache(file)).toBe(false);
+    await saveSessionCache(file, sampleCache());
+    expect(await clearSessionCache(file)).toBe(true);
+    expect(await exists(file)).toBe(false);
+  });
+});
