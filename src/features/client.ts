@@ -175,6 +175,11 @@ export class Call extends EventEmitter<CallEvents> {
     return this.identified;
   }
 
+  /** The call as last shown by the PBX; undefined until the PBX shows it. */
+  get info(): CallInfo | undefined {
+    return this.current && { ...this.current, state: this.state };
+  }
+
   stopTracking(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;

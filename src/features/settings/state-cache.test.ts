@@ -26,12 +26,12 @@ function sampleCache(overrides: Partial<SessionCache> = {}): SessionCache {
     cookies: { ".AspNetCore.Session": "abc" },
     devices: [
       {
-        id: 1,
+        id: "1",
         contact: "sip:100@10.0.0.5:5060",
         userAgent: "Yealink T46S",
         expiresAt: NOW + 3_600_000,
       },
-      { id: 2, contact: "sip:100@10.0.0.9", sourceAddress: "10.0.0.9:5062" },
+      { id: "2", contact: "sip:100@10.0.0.9", sourceAddress: "10.0.0.9:5062" },
     ],
     savedAt: NOW - 1_000,
     ...overrides,
@@ -114,9 +114,9 @@ describe("session cache", () => {
       sampleCache({
         accessTokenExpiresAt: NOW,
         devices: [
-          { id: 1, contact: "sip:a", expiresAt: NOW - 1 },
-          { id: 2, contact: "sip:b", expiresAt: NOW + 1 },
-          { id: 3, contact: "sip:c" },
+          { id: "1", contact: "sip:a", expiresAt: NOW - 1 },
+          { id: "2", contact: "sip:b", expiresAt: NOW + 1 },
+          { id: "3", contact: "sip:c" },
         ],
       }),
     );

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
 export interface CachedDevice {
-  id: number;
+  id: string;
   contact: string;
   userAgent?: string;
   sourceAddress?: string;
@@ -34,7 +34,7 @@ export interface SessionCache {
 const epochMs = z.number().nonnegative();
 
 const deviceSchema = z.object({
-  id: z.int(),
+  id: z.string(),
   contact: z.string(),
   userAgent: z.string().optional(),
   sourceAddress: z.string().optional(),

@@ -1,0 +1,141 @@
+// Read-only commands over a live session: `devices`, `status` and `watch`.
+import { openAccount, rememberSession } from "../../features/account.js";
+import type { Dial3cxClient } from "../../features/client.js";
+import { type DeviceRegistration, formatDeviceList } from "../../features/devices.js";
+import {
+  accountOptions,
+  type ConnectionFlags,
+  type Io,
+  loadContext,
+  writeJson,
+} from "../context.js";
+import { callLine } from "../format.js";
+
+async function withClient<T>(
+  flags: ConnectionFlags,
+  io: Io,
+  use: (client: Dial3cxClient) => Promise<T>,
+): Promise<T> {
+  const context = await loadContext(flags, io);
+  const client = await openAccount(accountOptions(context, flags, { events: true }));
+  try {
+    return await use(client);
+  } finally {
+    await rememberSession(client, context);
+    await client.close();
+  }
+}
+
+export function deviceJson(device: DeviceRegistration) {
+  return {
+    id: device.id,
+    name: device.name,
+    kind: device.kind,
+    contact: device.contact,
+    sourceAddress: device.sourceAddress ?? null,
+    userAgent: device.userAgent ?? null,
+    expiresAt: device.expiresAt?.toISOString() ?? null,
+  };
+}
+
+export function runDevices(flags: ConnectionFlags, io: Io): Promise<number> {
+  return withClient(flags, io, async (client) => {
+    const devices = client.devices();
+    if (flags.json) writeJson(io, devices.map(deviceJson));
+    else if (devices.length === 0) io.stdout.write("No device is registered on this extension.\n");
+    else io.stdout.write(`${formatDeviceList(devices).join("\n")}\n`);
+    return 0;
+  });
+}
+
+export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
+  return withClient(flags, io, async (client) => {
+    const info = client.extension();
+    const devices = client.devices();
+    const calls = client.calls();
+    const name = [info.firstName, info.lastName].filter(Boolean).join(" ");
+    if (flags.json) {
+      writeJson(io, { ...info, name: name || null, devices: devices.map(deviceJson), calls });
+      return 0;
+    }
+    const lines = [
+      `Extension ${info.extension}${name ? ` (${name})` : ""}`,
+      `Presence  ${info.presence ?? "unknown"}${info.dnd ? ", do not disturb" : ""}`,
+      `Missed    ${info.missedCalls ?? 0}`,
+      `Devices   ${devices.length === 0 ? "none registered" : ""}`,
+      ...formatDeviceList(devices),
+      `Calls     ${calls.length === 0 ? "none" : ""}`,
+      ...calls.map((call) => `  ${callLine(call)}`),
+    ];
+    io.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  });
+}
+
+/** One line (or JSON object) per event until Ctrl-C or SIGTERM. */
+export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Promise<number> {
+  return withClient(flags, io, async (client) => {
+    const color = Boolean(io.stdout.isTTY) && !flags.json;
+    const print = (event: string, text: string, data: object) => {
+      if (flags.json) writeJson(io, { time: new Date().toISOString(), event, ...data });
+      else io.stdout.write(`${new Date().toLocaleTimeString()}  ${text}\n`);
+    };
+    client.on("call", ({ type, call }) => print(`call.${type}`, callLine(call, color), { call }));
+    client.on("device", ({ type, device }) =>
+      print(`device.${type}`, `device ${type}: ${device.name} ${device.contact}`, {
+        device: deviceJson(device),
+      }),
+    );
+    client.on("connection", (state) => print(`connection.${state}`, `connection ${state}`, {}));
+    client.on("problem", (error) =>
+      print("problem", `problem: ${error.message}`, { message: error.message }),
+    );
+    if (!flags.json)
+      io.stderr.write(`Watching extension ${client.extension().extension}; Ctrl-C to stop.\n`);
+    await untilStopped(stop);
+    return 0;
+  });
+}
+
+function untilStopped(stop?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
+      resolve();
+    };
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+    stop?.addEventListener("abort", done, { once: true });
+  });
+}
+
+export interface HangupFlags extends ConnectionFlags {
+  all?: boolean;
+}
+
+export function runHangup(callId: string | undefined, flags: HangupFlags, io: Io): Promise<number> {
+  return withClient(flags, io, async (client) => {
+    const calls = client.calls();
+    let ids: string[];
+    if (callId) ids = [callId];
+    else if (flags.all || calls.length === 1) ids = calls.map((c) => c.id);
+    else if (calls.length === 0) ids = [];
+    else {
+      const list = calls.map((c) => `  ${callLine(c)}`).join("\n");
+      io.stderr.write(
+        `dial3cx: ${calls.length} calls are active: name one, or pass --all.\n${list}\n`,
+      );
+      return 2;
+    }
+    for (const id of ids) await client.hangup(id);
+    if (flags.json) writeJson(io, { hungUp: ids });
+    else
+      io.stdout.write(
+        ids.length === 0
+          ? "No active call.\n"
+          : `Hung up ${ids.map((id) => `#${id}`).join(", ")}.\n`,
+      );
+    return 0;
+  });
+}

@@ -1,0 +1,88 @@
+// What every PBX-facing command needs: the I/O streams, the resolved settings (flags > env >
+// config file), and the account options built from them. Also the loud --insecure warning.
+import type { AccountOptions } from "../features/account.js";
+import { loadConfig, resolveSettings, type Settings } from "../features/settings/config.js";
+import { type AppPaths, appPaths } from "../features/settings/paths.js";
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo = (): Io => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+});
+
+/** Flags shared by the commands that talk to the PBX. */
+export interface ConnectionFlags {
+  pbx?: string;
+  extension?: string;
+  device?: string;
+  ca?: string;
+  fingerprint?: string;
+  insecure?: boolean;
+  passwordStdin?: boolean;
+  code?: string;
+  json?: boolean;
+}
+
+export interface Context {
+  io: Io;
+  settings: Settings;
+  paths: AppPaths;
+}
+
+export async function loadContext(flags: ConnectionFlags, io: Io): Promise<Context> {
+  const paths = appPaths(io.env);
+  const config = await loadConfig(paths.configFile);
+  const settings = resolveSettings({
+    flags: {
+      pbx: flags.pbx,
+      extension: flags.extension,
+      device: flags.device,
+      ca: flags.ca,
+      fingerprint: flags.fingerprint,
+      insecure: flags.insecure,
+    },
+    env: io.env,
+    config,
+  });
+  if (settings.insecure) warnInsecure(io);
+  return { io, settings, paths };
+}
+
+export function warnInsecure(io: Io): void {
+  io.stderr.write(
+    "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read your PBX session. Pin the certificate instead: dial3cx login.\n",
+  );
+}
+
+export function accountOptions(
+  context: Context,
+  flags: ConnectionFlags,
+  extra: Partial<AccountOptions> & { events: boolean },
+): AccountOptions {
+  return {
+    settings: context.settings,
+    paths: context.paths,
+    env: context.io.env,
+    stdinPassword: flags.passwordStdin ? () => readAll(context.io.stdin) : undefined,
+    securityCode: flags.code,
+    ...extra,
+  };
+}
+
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function writeJson(io: Io, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value)}\n`);
+}

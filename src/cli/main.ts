@@ -1,0 +1,134 @@
+// The `dial3cx` command tree. Only commander loads eagerly; each subcommand's code is imported
+// when it runs, so `--version` and `--help` stay fast.
+import { Command, Option, type OptionValues } from "@commander-js/extra-typings";
+import { VERSION } from "../version.js";
+import { processIo } from "./context.js";
+import { runCommand } from "./run.js";
+
+const program = new Command("dial3cx")
+  .description("Click-to-call for 3CX: ring your desk phone and connect it to a number.")
+  .version(VERSION, "-V, --version")
+  .showHelpAfterError("(run `dial3cx help <command>` for usage)")
+  .addHelpText(
+    "after",
+    "\nExamples:\n  dial3cx login\n  dial3cx call +49 30 123456\n  dial3cx call tel:+49-30-123456 --device yealink --wait\n  dial3cx demo",
+  );
+
+/** The flags of every command that talks to the PBX. */
+function connection<Args extends unknown[], Opts extends OptionValues, G extends OptionValues>(
+  command: Command<Args, Opts, G>,
+) {
+  return command
+    .option("--pbx <url>", "PBX web-client URL (env DIAL3CX_PBX)")
+    .option("--extension <number>", "your extension (env DIAL3CX_EXTENSION)")
+    .option("--ca <file>", "trust this CA file (PEM) for the PBX certificate (env DIAL3CX_CA)")
+    .option("--fingerprint <sha256>", "trust the PBX certificate with this SHA-256 fingerprint")
+    .option("--insecure", "do NOT verify the PBX certificate (dangerous)")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--code <digits>", "2FA code, for extensions with two-factor login")
+    .option("--json", "machine-readable output (errors too)");
+}
+
+connection(
+  program
+    .command("call")
+    .description("Ring your phone and connect it to a number, tel:/callto:/sip: URI")
+    .argument("<number>", "a number in any format, an extension, a feature code, or a URI"),
+)
+  .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
+  .option("--wait", "follow the call until it ends (Ctrl-C offers to hang up)")
+  .option("--dry-run", "show the number and device, dial nothing")
+  .action((target, opts) =>
+    runCommand(
+      async () => (await import("./commands/call.js")).runCall(target, opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program.command("devices").description("List the devices registered on your extension"),
+).action((opts) =>
+  runCommand(
+    async () => (await import("./commands/inspect.js")).runDevices(opts, processIo()),
+    opts,
+  ),
+);
+
+connection(
+  program.command("status").description("Show your extension, presence, devices and calls"),
+).action((opts) =>
+  runCommand(
+    async () => (await import("./commands/inspect.js")).runStatus(opts, processIo()),
+    opts,
+  ),
+);
+
+connection(
+  program.command("watch").description("Print call and device events until Ctrl-C"),
+).action((opts) =>
+  runCommand(async () => (await import("./commands/inspect.js")).runWatch(opts, processIo()), opts),
+);
+
+connection(
+  program
+    .command("hangup")
+    .description("Hang up a call (the only active one, a given id, or --all)")
+    .argument("[call-id]", "the call's id, as `dial3cx status` shows it"),
+)
+  .option("--all", "hang up every active call")
+  .action((callId, opts) =>
+    runCommand(
+      async () => (await import("./commands/inspect.js")).runHangup(callId, opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program.command("login").description("Save your PBX, extension and password (keyring)"),
+).action((opts) =>
+  runCommand(async () => (await import("./commands/login.js")).runLogin(opts, processIo()), opts),
+);
+
+program
+  .command("logout")
+  .description("Forget the saved session, settings and password")
+  .option("--json", "machine-readable output")
+  .action((opts) =>
+    runCommand(
+      async () => (await import("./commands/login.js")).runLogout(opts, processIo()),
+      opts,
+    ),
+  );
+
+program
+  .command("sim")
+  .description("Run a simulated 3CX PBX on loopback (for the demo, tests and trying dial3cx out)")
+  .option("--host <address>", "address to listen on", "127.0.0.1")
+  .option("--port <port>", "port (0 picks a free one)", "5001")
+  .addOption(
+    new Option("--pbx-version <version>", "3CX version to imitate")
+      .choices(["20", "18"])
+      .default("20"),
+  )
+  .option("--scenario <file>", "scenario JSON: extensions, devices, contacts")
+  .option("--tls", "serve HTTPS with a generated self-signed certificate")
+  .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM)")
+  .option("--tls-key <file>", "private key for --tls-cert (PEM)")
+  .option("--cert-out <file>", "write the certificate (PEM) here so clients can trust it")
+  .option("--addp-interval <seconds>", "websocket keep-alive interval", "5")
+  .option("--answer-after <ms>", "the called party answers after this long", "1500")
+  .option("--hangup-after <ms>", "the called party hangs up this long after answering")
+  .option("--latency <ms>", "delay every HTTP answer, like a PBX in the cloud")
+  .action((opts) =>
+    runCommand(async () => {
+      const { runSim } = await import("./commands/sim.js");
+      return runSim(opts, { stdout: process.stdout, stderr: process.stderr });
+    }),
+  );
+
+program
+  .command("demo")
+  .description("Start the simulator and place a call on it with the real `dial3cx call --wait`")
+  .action(() => runCommand(async () => (await import("./commands/demo.js")).runDemo(processIo())));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,166 @@
+// The user's account on the PBX as the CLI and the handler use it: settings + password source +
+// the warm-path session cache. A warm `call` resumes the cached session and sends only MakeCall;
+// when the PBX says the session is gone, the driver logs in afresh (the refused request is then
+// sent again, never a request that may have been carried out).
+
+import type { DriverDevice } from "../drivers/driver.js";
+import type { WebClientSnapshot } from "../drivers/webclient/driver.js";
+import { NotLoggedInError } from "../errors.js";
+import { type ConnectOptions, connect, type Dial3cxClient } from "./client.js";
+import type { DialStringOptions } from "./dialstring.js";
+import type { Settings } from "./settings/config.js";
+import type { AppPaths } from "./settings/paths.js";
+import { keyringStore, resolvePassword, type SecretStore } from "./settings/secrets.js";
+import {
+  clearSessionCache,
+  loadSessionCache,
+  type SessionCache,
+  saveSessionCache,
+} from "./settings/state-cache.js";
+
+export interface AccountOptions {
+  settings: Settings;
+  paths: AppPaths;
+  env: NodeJS.ProcessEnv;
+  /** Follow events over the websocket (needed for --wait, watch, status). */
+  events: boolean;
+  /** Resume the cached session when there is one (default true). */
+  useCache?: boolean;
+  /** With --password-stdin. */
+  stdinPassword?: () => Promise<string>;
+  securityCode?: string;
+  /** Where the password and refresh token live; the OS keyring by default. */
+  store?: SecretStore;
+  onRequest?: ConnectOptions["onRequest"];
+  timeoutMs?: number;
+}
+
+/** The keyring account name for a password: "<extension>@<pbx origin>". */
+export function accountName(settings: Pick<Settings, "pbx" | "extension">): string {
+  return `${settings.extension}@${settings.pbx}`;
+}
+
+export function dialOptions(settings: Settings): DialStringOptions {
+  const options: DialStringOptions = {};
+  if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
+  if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
+  return options;
+}
+
+export async function openAccount(options: AccountOptions): Promise<Dial3cxClient> {
+  const { settings, paths } = options;
+  if (!settings.pbx || !settings.extension) throw new NotLoggedInError();
+  const pbx = settings.pbx;
+  const extension = settings.extension;
+  const store = options.store ?? keyringStore();
+  const cache =
+    options.useCache === false
+      ? undefined
+      : await loadSessionCache(paths.cacheFile, { pbx, extension, now: Date.now() });
+  // Without cached devices a call cannot pick one: read them from MyInfo.
+  const events = options.events || cache === undefined || cache.devices.length === 0;
+  const resume = cache && (await toSnapshot(cache, store, refreshAccount(settings)));
+  return connect({
+    pbx,
+    extension,
+    password: () => password(options, store),
+    securityCode: options.securityCode,
+    tls: { ca: settings.ca, fingerprint: settings.fingerprint, insecure: settings.insecure },
+    resume,
+    events,
+    dial: dialOptions(settings),
+    device: settings.device,
+    onRequest: options.onRequest,
+    timeoutMs: options.timeoutMs,
+  });
+}
+
+async function password(options: AccountOptions, store: SecretStore): Promise<string> {
+  const found = await resolvePassword({
+    account: accountName(options.settings),
+    store,
+    passwordCommand: options.settings.passwordCommand,
+    env: options.env,
+    stdin: options.stdinPassword,
+  });
+  if (!found) {
+    throw new NotLoggedInError(
+      `No password for extension ${options.settings.extension}: run \`dial3cx login\`, or set password_command in the config or DIAL3CX_PASSWORD.`,
+    );
+  }
+  return found.password;
+}
+
+/** Saves the client's session for the next warm start. Never fails the command. */
+export async function rememberSession(
+  client: Dial3cxClient,
+  options: Pick<AccountOptions, "settings" | "paths" | "store">,
+): Promise<void> {
+  const snapshot = client.snapshot();
+  const { pbx, extension } = options.settings;
+  if (!snapshot || !pbx || !extension) return;
+  const refresh = snapshot.cookies.RefreshTokenCookie;
+  if (refresh) {
+    const store = options.store ?? keyringStore();
+    await store.set(refreshAccount(options.settings), refresh).catch(() => undefined);
+  }
+  const cache: SessionCache = {
+    version: 1,
+    pbx,
+    extension,
+    pbxVersion: snapshot.pbxVersion,
+    sessionKey: snapshot.sessionKey,
+    pass: snapshot.pass,
+    accessToken: snapshot.accessToken,
+    accessTokenExpiresAt: snapshot.accessTokenExpiresAt,
+    cookies: snapshot.cookies,
+    devices: snapshot.devices.map((d) => ({
+      id: d.id,
+      contact: d.contact,
+      userAgent: d.userAgent,
+      sourceAddress: d.sourceAddress,
+      expiresAt: d.expiresAt?.getTime(),
+    })),
+    savedAt: Date.now(),
+  };
+  await saveSessionCache(options.paths.cacheFile, cache).catch(() => undefined);
+}
+
+/** Forgets the cached session and the refresh token. */
+export async function forgetSession(
+  options: Pick<AccountOptions, "settings" | "paths" | "store">,
+): Promise<void> {
+  await clearSessionCache(options.paths.cacheFile);
+  const store = options.store ?? keyringStore();
+  await store.delete(refreshAccount(options.settings)).catch(() => false);
+}
+
+function refreshAccount(settings: Pick<Settings, "pbx" | "extension">): string {
+  return `refresh-token:${accountName(settings)}`;
+}
+
+async function toSnapshot(
+  cache: SessionCache,
+  store: SecretStore,
+  refreshTokenAccount: string,
+): Promise<WebClientSnapshot> {
+  const cookies = { ...cache.cookies };
+  const refresh = await store.get(refreshTokenAccount).catch(() => undefined);
+  if (refresh) cookies.RefreshTokenCookie = refresh;
+  const devices: DriverDevice[] = cache.devices.map((d) => ({
+    id: d.id,
+    contact: d.contact,
+    userAgent: d.userAgent,
+    sourceAddress: d.sourceAddress,
+    expiresAt: d.expiresAt === undefined ? undefined : new Date(d.expiresAt),
+  }));
+  return {
+    pbxVersion: cache.pbxVersion,
+    sessionKey: cache.sessionKey,
+    pass: cache.pass,
+    accessToken: cache.accessToken,
+    accessTokenExpiresAt: cache.accessTokenExpiresAt,
+    cookies,
+    devices,
+  };
+}
