@@ -1,0 +1,561 @@
+// The simulated PBX's state and rules, independent of HTTP: extensions and their devices, logins
+// (with 2FA and the per-address lockout), tokens, V18 cookies, MyPhone sessions and their
+// websocket channels, calls with their lifecycle, call history, the request log and the faults.
+import { randomBytes, randomUUID } from "node:crypto";
+import { Secret, TOTP } from "otpauth";
+import { ActionType, ErrorCodes } from "../protocol/gen/myphone_pb.js";
+import { connectionDelta, fullMyInfo, PROFILES, type Refusal, statusDelta } from "./replies.js";
+import type { Scenario, ScenarioExtension } from "./scenario.js";
+import { TokenIssuer } from "./tokens.js";
+
+export interface DeviceState {
+  readonly id: number;
+  readonly contact: string;
+  readonly sourceAddress: string;
+  readonly userAgent: string;
+}
+
+export interface HistoryEntry {
+  destination: string;
+  otherPartyName: string | undefined;
+  createdAt: number;
+  connectedAt: number | null;
+  endedAt: number;
+}
+
+export interface ExtensionState {
+  readonly config: ScenarioExtension;
+  /** Internal id (MyInfo field 2). */
+  readonly id: number;
+  readonly number: string;
+  readonly devices: readonly DeviceState[];
+  currentProfileId: number;
+  queueStatus: boolean;
+  dnd: boolean;
+  missedCallsCount: number;
+  /** Newest first. */
+  history: HistoryEntry[];
+}
+
+export type CallStateName = "dialing" | "connected" | "ended" | "failed";
+
+export interface SimCall {
+  /** Also the LocalConnection id, used by DropCall. */
+  readonly id: number;
+  readonly extension: string;
+  /** Exactly as received in MakeCall field 1 (may be absent on refused calls). */
+  readonly destination: string;
+  /** MakeCall field 3 exactly as received, or null when absent. */
+  readonly device: string | null;
+  state: CallStateName;
+  readonly createdAt: number;
+  connectedAt: number | null;
+  endedAt: number | null;
+  readonly otherPartyName: string | undefined;
+  /** Why a refused call failed (the Ack's Message). */
+  readonly failure?: string;
+}
+
+/** One websocket of a session, as the PBX sees it. */
+export interface Channel {
+  send(data: Uint8Array | string): void;
+  /** Polite close (after a last text frame, for instance). */
+  close(): void;
+  /** Abrupt end, no close frame (fault injection). */
+  terminate(): void;
+}
+
+export interface MyPhoneSession {
+  readonly key: string;
+  readonly pass: string;
+  readonly extension: ExtensionState;
+  lastUsedAt: number;
+  readonly channels: Set<Channel>;
+}
+
+export interface RequestLogEntry {
+  time: string;
+  method: string;
+  /** Without the query string: it carries secrets (websocket pass). */
+  path: string;
+  messageId?: number;
+  status: number;
+  /** For websockets: "START" when accepted, "NOT AUTH" when refused after the upgrade. */
+  note?: string;
+}
+
+export interface Faults {
+  latencyMs: number;
+  failNext: { count: number; status: number } | null;
+}
+
+export type LoginOutcome =
+  | { kind: "success"; extension: ExtensionState }
+  | { kind: "failed" }
+  | { kind: "required2fa" }
+  | { kind: "blocked" };
+
+export interface LoginAttempt {
+  username: string;
+  password: string;
+  securityCode: string | undefined;
+  remoteAddress: string;
+  /** V20 checks TOTP; V18 has no recorded 2FA flow, so the sim skips it there [?]. */
+  checkTotp: boolean;
+}
+
+export interface PbxConfig {
+  answerAfterMs: number;
+  hangupAfterMs: number | undefined;
+  tokenLifetimeSeconds: number;
+  sessionIdleMs: number;
+  lockout: { max: number; windowMs: number };
+  latencyMs: number;
+  now: () => number;
+}
+
+/** Long runs (benchmarks) must not grow without bound; the oldest entries go first. */
+const MAX_LOG_ENTRIES = 10_000;
+const MAX_FINISHED_CALLS = 10_000;
+const MAX_HISTORY_PER_EXTENSION = 500;
+
+const DESTINATION_PATTERN = /^\+?[0-9*#]+$/;
+const MAX_DESTINATION_DIGITS = 32;
+
+export class Pbx {
+  readonly extensions: readonly ExtensionState[];
+  readonly tokens: TokenIssuer;
+  readonly faults: Faults;
+  readonly requestLog: RequestLogEntry[] = [];
+  calls: SimCall[] = [];
+  private readonly byNumber = new Map<string, ExtensionState>();
+  private readonly sessions = new Map<string, MyPhoneSession>();
+  private readonly v18Cookies = new Map<string, { extension: string; expiresAtMs: number }>();
+  private readonly loginFailures = new Map<string, number[]>();
+  private readonly callTimers = new Map<number, NodeJS.Timeout>();
+  private nextCallId = 1;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly config: PbxConfig,
+  ) {
+    let nextDeviceId = 1;
+    this.extensions = scenario.extensions.map((ext, index) => ({
+      config: ext,
+      id: index + 1,
+      number: ext.number,
+      devices: ext.devices.map((d) => ({ id: nextDeviceId++, ...d })),
+      currentProfileId: PROFILES[0].id,
+      queueStatus: false,
+      dnd: false,
+      missedCallsCount: 0,
+      history: [],
+    }));
+    for (const ext of this.extensions) this.byNumber.set(ext.number, ext);
+    this.tokens = new TokenIssuer(config.tokenLifetimeSeconds, config.now);
+    this.faults = { latencyMs: config.latencyMs, failNext: null };
+  }
+
+  now(): number {
+    return this.config.now();
+  }
+
+  extension(number: string): ExtensionState | undefined {
+    return this.byNumber.get(number);
+  }
+
+  // ---- logins and lockout ----
+
+  login(attempt: LoginAttempt): LoginOutcome {
+    if (this.isBlocked(attempt.remoteAddress)) return { kind: "blocked" };
+    const ext = this.findByUsername(attempt.username);
+    if (!ext || ext.config.password !== attempt.password) {
+      this.recordFailure(attempt.remoteAddress);
+      return { kind: "failed" };
+    }
+    if (attempt.checkTotp && ext.config.totpSecret) {
+      // An empty code is the normal first step of a 2FA login and is not counted; a wrong code
+      // counts as a failed login, like a wrong password, so codes cannot be brute-forced [?].
+      if (!attempt.securityCode) return { kind: "required2fa" };
+      if (!this.totpValid(ext.config.totpSecret, attempt.securityCode)) {
+        this.recordFailure(attempt.remoteAddress);
+        return { kind: "required2fa" };
+      }
+    }
+    return { kind: "success", extension: ext };
+  }
+
+  private findByUsername(username: string): ExtensionState | undefined {
+    const wanted = username.trim().toLowerCase();
+    return this.extensions.find(
+      (ext) => ext.number === wanted || ext.config.email?.toLowerCase() === wanted,
+    );
+  }
+
+  private totpValid(secret: string, code: string): boolean {
+    const delta = TOTP.validate({
+      token: code.trim(),
+      secret: Secret.fromBase32(secret.toUpperCase()),
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+      timestamp: this.now(),
+      window: 1,
+    });
+    return delta !== null;
+  }
+
+  /** Blocked while `max` failures from this address fall inside the sliding window. */
+  isBlocked(remoteAddress: string): boolean {
+    return this.recentFailures(remoteAddress).length >= this.config.lockout.max;
+  }
+
+  private recordFailure(remoteAddress: string): void {
+    this.loginFailures.set(remoteAddress, [...this.recentFailures(remoteAddress), this.now()]);
+  }
+
+  private recentFailures(remoteAddress: string): number[] {
+    const since = this.now() - this.config.lockout.windowMs;
+    const recent = (this.loginFailures.get(remoteAddress) ?? []).filter((t) => t > since);
+    if (recent.length === 0) this.loginFailures.delete(remoteAddress);
+    else this.loginFailures.set(remoteAddress, recent);
+    return recent;
+  }
+
+  // ---- V18 cookie sessions ----
+
+  /** A V18 login cookie; it lives as long as an access token would [?]. */
+  issueV18Cookie(ext: ExtensionState): string {
+    const value = randomBytes(24).toString("base64url");
+    const expiresAtMs = this.now() + this.config.tokenLifetimeSeconds * 1000;
+    this.v18Cookies.set(value, { extension: ext.number, expiresAtMs });
+    return value;
+  }
+
+  verifyV18Cookie(value: string | undefined): ExtensionState | undefined {
+    const record = value ? this.v18Cookies.get(value) : undefined;
+    if (!record || this.now() >= record.expiresAtMs) return undefined;
+    return this.extension(record.extension);
+  }
+
+  /** Fault `expireTokens`: every access token and V18 login cookie stops working. */
+  expireTokens(): void {
+    this.tokens.revokeAll("access");
+    this.v18Cookies.clear();
+  }
+
+  // ---- MyPhone sessions ----
+
+  openSession(ext: ExtensionState): MyPhoneSession {
+    const session: MyPhoneSession = {
+      key: randomUUID(),
+      pass: randomUUID(),
+      extension: ext,
+      lastUsedAt: this.now(),
+      channels: new Set(),
+    };
+    this.sessions.set(session.key, session);
+    return session;
+  }
+
+  /**
+   * The live session for a key (and pass, when given), its idle timer refreshed; an idle one is
+   * expired on the spot.
+   * Only requests and websocket opens count as use: an open websocket alone does not keep a
+   * session alive [?].
+   */
+  useSession(key: string | undefined, pass?: string): MyPhoneSession | undefined {
+    const session = key ? this.sessions.get(key) : undefined;
+    if (!session || (pass !== undefined && pass !== session.pass)) return undefined;
+    if (this.isIdle(session)) {
+      this.expireSession(session);
+      return undefined;
+    }
+    session.lastUsedAt = this.now();
+    return session;
+  }
+
+  private isIdle(session: MyPhoneSession): boolean {
+    return this.now() - session.lastUsedAt >= this.config.sessionIdleMs;
+  }
+
+  /** Ends a session: each of its websockets gets `NOT AUTH` and is closed (reference §5). */
+  expireSession(session: MyPhoneSession): void {
+    this.sessions.delete(session.key);
+    for (const channel of session.channels) {
+      channel.send("NOT AUTH");
+      channel.close();
+    }
+    session.channels.clear();
+  }
+
+  expireIdleSessions(): void {
+    for (const session of [...this.sessions.values()]) {
+      if (this.isIdle(session)) this.expireSession(session);
+    }
+  }
+
+  expireAllSessions(): void {
+    for (const session of [...this.sessions.values()]) this.expireSession(session);
+  }
+
+  /** Fault `dropWebsockets`: every open websocket ends abruptly; sessions stay valid. */
+  dropAllChannels(): void {
+    for (const session of this.sessions.values()) {
+      for (const channel of session.channels) channel.terminate();
+      session.channels.clear();
+    }
+  }
+
+  attachChannel(session: MyPhoneSession, channel: Channel): void {
+    session.channels.add(channel);
+  }
+
+  detachChannel(session: MyPhoneSession, channel: Channel): void {
+    session.channels.delete(channel);
+  }
+
+  pushToSession(session: MyPhoneSession, bytes: Uint8Array): void {
+    for (const channel of session.channels) channel.send(bytes);
+  }
+
+  /** Pushes to every open websocket of every session of the extension. */
+  pushToExtension(ext: ExtensionState, bytes: Uint8Array): void {
+    for (const session of this.sessions.values()) {
+      if (session.extension === ext) this.pushToSession(session, bytes);
+    }
+  }
+
+  // ---- MyInfo and status ----
+
+  fullMyInfo(ext: ExtensionState): Uint8Array {
+    return fullMyInfo(ext, this.liveCalls(ext), this.now());
+  }
+
+  changeStatus(
+    ext: ExtensionState,
+    change: { profileId?: number | undefined; queueStatus?: boolean | undefined },
+  ): Refusal | undefined {
+    if (change.profileId !== undefined && !PROFILES.some((p) => p.id === change.profileId)) {
+      return {
+        errorType: ErrorCodes.INVALID_VALUE,
+        message: `Unknown status profile ${change.profileId}`,
+        parameter: "ProfileId",
+      };
+    }
+    if (change.profileId !== undefined) ext.currentProfileId = change.profileId;
+    if (change.queueStatus !== undefined) ext.queueStatus = change.queueStatus;
+    this.pushToExtension(ext, statusDelta(ext));
+    return undefined;
+  }
+
+  // ---- calls ----
+
+  liveCalls(ext: ExtensionState): SimCall[] {
+    return this.calls.filter(
+      (c) => c.extension === ext.number && (c.state === "dialing" || c.state === "connected"),
+    );
+  }
+
+  /**
+   * RequestMakeCall. Refusal details are ours [?]: the reference does not know which error a real
+   * PBX reports for a bad destination or device (§12.9). Every attempt is recorded.
+   */
+  makeCall(
+    ext: ExtensionState,
+    destination: string | undefined,
+    deviceContact: string | undefined,
+  ): { call: SimCall; refusal?: Refusal } {
+    const refusal = this.checkMakeCall(ext, destination, deviceContact);
+    const call: SimCall = {
+      id: this.nextCallId++,
+      extension: ext.number,
+      destination: destination ?? "",
+      device: deviceContact ?? null,
+      state: refusal ? "failed" : "dialing",
+      createdAt: this.now(),
+      connectedAt: null,
+      endedAt: null,
+      otherPartyName: refusal ? undefined : this.nameOfNumber(destination ?? ""),
+      ...(refusal ? { failure: refusal.message } : {}),
+    };
+    this.calls.push(call);
+    this.trimCalls();
+    if (refusal) return { call, refusal };
+    this.pushToExtension(ext, connectionDelta(ext, call, ActionType.INSERTED));
+    this.schedule(call, this.config.answerAfterMs, () => this.connectCall(ext, call));
+    return { call };
+  }
+
+  private checkMakeCall(
+    ext: ExtensionState,
+    destination: string | undefined,
+    deviceContact: string | undefined,
+  ): Refusal | undefined {
+    if (!destination) {
+      return invalid("Destination", "The destination is empty.");
+    }
+    if (!DESTINATION_PATTERN.test(destination)) {
+      return invalid(
+        "Destination",
+        `The destination "${destination}" is not a dialable number: only digits, *, # and a leading + are allowed.`,
+      );
+    }
+    if (destination.replace(/^\+/, "").length > MAX_DESTINATION_DIGITS) {
+      return invalid(
+        "Destination",
+        `The destination is longer than ${MAX_DESTINATION_DIGITS} digits.`,
+      );
+    }
+    if (ext.devices.length === 0) {
+      return {
+        errorType: ErrorCodes.OPERATION_FAILED,
+        message: `Extension ${ext.number} has no registered device to place the call from.`,
+      };
+    }
+    // Without field 3 the first registered device rings [?] (reference §8.6: undocumented).
+    if (deviceContact && !ext.devices.some((d) => d.contact === deviceContact)) {
+      return invalid(
+        "DeviceID",
+        `No device with contact "${deviceContact}" is registered on extension ${ext.number}.`,
+      );
+    }
+    return undefined;
+  }
+
+  private connectCall(ext: ExtensionState, call: SimCall): void {
+    if (call.state !== "dialing") return;
+    call.state = "connected";
+    call.connectedAt = this.now();
+    this.pushToExtension(ext, connectionDelta(ext, call, ActionType.UPDATED));
+    const hangupAfter = this.config.hangupAfterMs;
+    if (hangupAfter !== undefined) this.schedule(call, hangupAfter, () => this.endCall(ext, call));
+  }
+
+  /** RequestDropCall (115): ends one of the extension's own live connections. */
+  dropCall(ext: ExtensionState, connectionId: number | undefined): Refusal | undefined {
+    const call = this.liveCalls(ext).find((c) => c.id === connectionId);
+    if (!call) {
+      return invalid(
+        "LocalConnectionId",
+        `No live connection ${connectionId ?? "(none given)"} on extension ${ext.number}.`,
+      );
+    }
+    this.endCall(ext, call);
+    return undefined;
+  }
+
+  /** RequestAutoAnswerConnection (152): the ringing device picks up at once. */
+  autoAnswer(ext: ExtensionState, connectionId: number | undefined): Refusal | undefined {
+    const call = this.liveCalls(ext).find((c) => c.id === connectionId);
+    if (!call) {
+      return invalid(
+        "ConnectionId",
+        `No live connection ${connectionId ?? "(none given)"} on extension ${ext.number}.`,
+      );
+    }
+    this.clearTimer(call);
+    this.connectCall(ext, call);
+    return undefined;
+  }
+
+  private endCall(ext: ExtensionState, call: SimCall): void {
+    this.clearTimer(call);
+    call.state = "ended";
+    call.endedAt = this.now();
+    ext.history.unshift({
+      destination: call.destination,
+      otherPartyName: call.otherPartyName,
+      createdAt: call.createdAt,
+      connectedAt: call.connectedAt,
+      endedAt: call.endedAt,
+    });
+    ext.history.length = Math.min(ext.history.length, MAX_HISTORY_PER_EXTENSION);
+    this.pushToExtension(ext, connectionDelta(ext, call, ActionType.DELETED));
+  }
+
+  private schedule(call: SimCall, delayMs: number, action: () => void): void {
+    this.clearTimer(call);
+    const timer = setTimeout(() => {
+      this.callTimers.delete(call.id);
+      action();
+    }, delayMs);
+    timer.unref();
+    this.callTimers.set(call.id, timer);
+  }
+
+  private clearTimer(call: SimCall): void {
+    const timer = this.callTimers.get(call.id);
+    if (timer) clearTimeout(timer);
+    this.callTimers.delete(call.id);
+  }
+
+  private trimCalls(): void {
+    let excess = this.calls.length - MAX_FINISHED_CALLS;
+    if (excess <= 0) return;
+    this.calls = this.calls.filter((c) => {
+      const finished = c.state === "ended" || c.state === "failed";
+      if (finished && excess > 0) {
+        excess--;
+        return false;
+      }
+      return true;
+    });
+  }
+
+  /** The phone-book or colleague name for a dialled number, compared digit by digit [?]. */
+  private nameOfNumber(destination: string): string | undefined {
+    const wanted = dialDigits(destination);
+    const colleague = this.byNumber.get(wanted);
+    if (colleague) return fullName(colleague.config.firstName, colleague.config.lastName);
+    const contact = this.scenario.contacts.find((c) =>
+      [c.business, c.mobile, c.home].some((n) => n !== undefined && dialDigits(n) === wanted),
+    );
+    if (!contact) return undefined;
+    return fullName(contact.firstName, contact.lastName) || contact.company;
+  }
+
+  // ---- log, reset, shutdown ----
+
+  log(entry: RequestLogEntry): void {
+    this.requestLog.push(entry);
+    if (this.requestLog.length > MAX_LOG_ENTRIES) this.requestLog.shift();
+  }
+
+  /** `POST /__sim/reset`: live calls end (pushed), then calls, history, logs, lockout, faults clear. */
+  reset(): void {
+    for (const ext of this.extensions) {
+      for (const call of this.liveCalls(ext)) this.endCall(ext, call);
+      ext.history = [];
+      ext.missedCallsCount = 0;
+    }
+    this.calls = [];
+    this.requestLog.length = 0;
+    this.loginFailures.clear();
+    this.faults.latencyMs = this.config.latencyMs;
+    this.faults.failNext = null;
+  }
+
+  /** Clears every timer; the server closes the sockets. */
+  stop(): void {
+    for (const timer of this.callTimers.values()) clearTimeout(timer);
+    this.callTimers.clear();
+    this.dropAllChannels();
+  }
+}
+
+function invalid(parameter: string, message: string): Refusal {
+  return { errorType: ErrorCodes.INVALID_VALUE, message, parameter };
+}
+
+/** Digits as dialled: a leading + becomes 00, separators go (the seed dials 0049… for +49…). */
+export function dialDigits(number: string): string {
+  return number
+    .trim()
+    .replace(/^\+/, "00")
+    .replace(/[^0-9*#]/g, "");
+}
+
+export function fullName(first: string | undefined, last: string | undefined): string {
+  return [first, last].filter((part) => part).join(" ");
+}
