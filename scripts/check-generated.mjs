@@ -18,7 +18,9 @@ try {
     }
   });
   if (stale.length > 0) {
-    console.error(`Generated code is stale: ${stale.join(", ")}. Run \`npm run generate\` and commit.`);
+    console.error(
+      `Generated code is stale: ${stale.join(", ")}. Run \`npm run generate\` and commit.`,
+    );
     process.exit(1);
   }
   console.log("Generated protobuf code is up to date.");

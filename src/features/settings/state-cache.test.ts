@@ -99,7 +99,7 @@ describe("session cache", () => {
     ["not JSON", "{not json"],
     ["another version", JSON.stringify({ ...sampleCache(), version: 2 })],
     ["a missing field", JSON.stringify({ ...sampleCache(), sessionKey: undefined })],
-    ["a wrong type", JSON.stringify({ ...sampleCache(), devices: [{ id: "1", contact: "x" }] })],
+    ["a wrong type", JSON.stringify({ ...sampleCache(), devices: [{ id: 1, contact: "x" }] })],
     ["an unknown PBX version", JSON.stringify({ ...sampleCache(), pbxVersion: 19 })],
   ])("treats a file with %s as absent and deletes it", async (_name, text) => {
     await saveSessionCache(file, sampleCache());
@@ -121,7 +121,7 @@ describe("session cache", () => {
       }),
     );
     const loaded = await loadSessionCache(file, expected);
-    expect(loaded?.devices.map((device) => device.id)).toEqual([2, 3]);
+    expect(loaded?.devices.map((device) => device.id)).toEqual(["2", "3"]);
     expect(loaded).not.toHaveProperty("accessToken");
     expect(loaded).not.toHaveProperty("accessTokenExpiresAt");
     expect(loaded?.sessionKey).toBe("5f0c-session");
