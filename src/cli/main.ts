@@ -1,6 +1,6 @@
 // The `dial3cx` command tree. Only commander loads eagerly; each subcommand's code is imported
 // when it runs, so `--version` and `--help` stay fast.
-import { Command, Option, type OptionValues } from "@commander-js/extra-typings";
+import { Argument, Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { VERSION } from "../version.js";
 import { processIo } from "./context.js";
 import { runCommand } from "./run.js";
@@ -96,6 +96,21 @@ program
   .action((opts) =>
     runCommand(
       async () => (await import("./commands/login.js")).runLogout(opts, processIo()),
+      opts,
+    ),
+  );
+
+program
+  .command("handler")
+  .description("Make dial3cx open tel:, callto: and sip: links (install, uninstall, status)")
+  .addArgument(new Argument("<action>").choices(["install", "uninstall", "status"]))
+  .option("--schemes <list>", "comma-separated schemes to handle (default tel,callto,sip)")
+  .option("--confirm", "ask before dialling a clicked link")
+  .option("--json", "machine-readable output")
+  .action((action, opts) =>
+    runCommand(
+      async () =>
+        (await import("./commands/handler.js")).runHandler(action as "install", opts, processIo()),
       opts,
     ),
   );
