@@ -3,7 +3,7 @@
 // failures turned into typed errors. Both drivers use it.
 import { Agent, request } from "undici";
 import { NetworkError } from "../errors.js";
-import { codeOf, findCause, type TlsTrust, toTlsError } from "./tls.js";
+import { codeOf, findCause, type TlsTrust, tlsConnectOptions, toTlsError } from "./tls.js";
 
 export interface PbxResponse {
   status: number;
@@ -39,9 +39,7 @@ export class PbxHttp {
     this.onRequest = options.onRequest;
     this.agent = new Agent({
       connect: {
-        ca: trust.ca,
-        rejectUnauthorized: trust.rejectUnauthorized,
-        checkServerIdentity: trust.checkServerIdentity,
+        ...tlsConnectOptions(trust),
         maxCachedSessions: trust.maxCachedSessions,
         timeout: this.timeoutMs,
       },
@@ -61,6 +59,8 @@ export class PbxHttp {
         dispatcher: this.agent,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        // undici's own time-outs tick every half second, so they fire up to a second late.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       const buffer = Buffer.from(await response.body.arrayBuffer());
       this.storeCookies(response.headers["set-cookie"]);
@@ -123,6 +123,12 @@ export class PbxHttp {
     const tls = toTlsError(error, this.base.host);
     if (tls) return tls;
     if (error instanceof NetworkError) return error;
+    if (error instanceof DOMException && error.name === "TimeoutError") {
+      return new NetworkError(
+        `The PBX at ${this.base.origin} sent no answer within ${this.timeoutMs} ms. Check your network, then see whether the request took effect before repeating it.`,
+        { cause: error },
+      );
+    }
     const cause = findCause(error, (e) => codeOf(e) !== "") ?? error;
     const code = codeOf(cause);
     const reason =

@@ -2,7 +2,7 @@
 // certificate fingerprint (for self-signed PBXs). `insecure` turns verification off, loudly.
 // One TlsTrust feeds both the HTTP client and the websocket, so both verify the same way.
 import { readFile } from "node:fs/promises";
-import { connect, type PeerCertificate } from "node:tls";
+import { type ConnectionOptions, connect, type PeerCertificate } from "node:tls";
 import { ConfigError, TlsError } from "../errors.js";
 
 export interface TlsOptions {
@@ -22,6 +22,17 @@ export interface TlsTrust {
   /** TLS session resumption hides the peer certificate from a fingerprint check. */
   maxCachedSessions?: number;
   description: string;
+}
+
+/**
+ * The trust as node:tls connection options, with unset fields left out: tls.connect asserts
+ * (ERR_INTERNAL_ASSERTION) on an explicit `checkServerIdentity: undefined`.
+ */
+export function tlsConnectOptions(trust: TlsTrust): ConnectionOptions {
+  const options: ConnectionOptions = { rejectUnauthorized: trust.rejectUnauthorized };
+  if (trust.ca !== undefined) options.ca = trust.ca;
+  if (trust.checkServerIdentity) options.checkServerIdentity = trust.checkServerIdentity;
+  return options;
 }
 
 export function normaliseFingerprint(text: string): string {

@@ -146,7 +146,8 @@ export class Call extends EventEmitter<CallEvents> {
   /** Watches the client's events for this call. Called before the request goes out. */
   track(timeoutMs: number): Promise<string | undefined> {
     this.identified = new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      // Giving up also stops listening: a later call to the same number is not this one.
+      const timer = setTimeout(() => this.stopTracking(), timeoutMs);
       timer.unref();
       const listener = ({ type, call }: { type: CallChange; call: CallInfo }) => {
         if (

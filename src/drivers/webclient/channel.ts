@@ -6,7 +6,7 @@ import { Agent as HttpsAgent } from "node:https";
 import WebSocket from "ws";
 import { NetworkError } from "../../errors.js";
 import { CodecError, type DecodedMessage, decodeMessage } from "../../protocol/codec.js";
-import { type TlsTrust, toTlsError } from "../tls.js";
+import { type TlsTrust, tlsConnectOptions, toTlsError } from "../tls.js";
 
 export interface ChannelOptions {
   base: URL;
@@ -168,9 +168,9 @@ function channelUrl(options: ChannelOptions): URL {
 
 function httpsAgent(trust: TlsTrust): HttpsAgent {
   return new HttpsAgent({
-    ca: trust.ca,
-    rejectUnauthorized: trust.rejectUnauthorized,
-    checkServerIdentity: trust.checkServerIdentity,
-    maxCachedSessions: trust.maxCachedSessions,
+    ...tlsConnectOptions(trust),
+    ...(trust.maxCachedSessions === undefined
+      ? {}
+      : { maxCachedSessions: trust.maxCachedSessions }),
   });
 }

@@ -51,7 +51,10 @@ export interface WebClientOptions {
   pbxVersion?: "auto" | PbxVersion;
   /** A session saved by `snapshot()`: skips the login while the PBX still accepts it. */
   resume?: WebClientSnapshot;
-  /** Open the event channel and follow MyInfo (default true). Without it only requests are sent. */
+  /**
+   * Open the event channel and follow MyInfo (default true). Without it, after a fresh login the
+   * channel is opened once to read the devices, and closed; with `resume` nothing but requests.
+   */
   events?: boolean;
   timeoutMs?: number;
   keepAlive?: { echoAddp?: boolean; quietTimeoutMs?: number };
@@ -105,8 +108,9 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     const driver = new WebClientDriver(options, http, trust);
     try {
       if (options.resume) driver.restore(options.resume);
-      else await driver.logInAndOpenSession();
+      else await driver.logInAndOpenSession(options.securityCode);
       if (options.events !== false) await driver.openChannel();
+      else if (!options.resume?.devices.length) await driver.readDevicesOnce();
     } catch (error) {
       await driver.close();
       throw error;
@@ -169,6 +173,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   }
 
   async close(): Promise<void> {
+    if (this.closed) return; // undici refuses to close an agent twice
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     this.channel?.close();
@@ -190,11 +195,15 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     this.resumedDevices = snapshot.devices;
   }
 
-  private async logInAndOpenSession(): Promise<void> {
+  /**
+   * A full login. The 2FA code is sent only with the first one: by a renewal it is stale or used,
+   * and a refused code counts as a failed login towards the PBX's address lockout.
+   */
+  private async logInAndOpenSession(securityCode?: string): Promise<void> {
     this.credentials = await logIn(this.http, {
       extension: this.options.extension,
       password: await this.password(),
-      securityCode: this.options.securityCode,
+      securityCode,
       pbxVersion: this.options.pbxVersion,
     });
     this.session = await this.openSession();
@@ -246,20 +255,19 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
 
   /** Sends one request; on an expired session renews it once and sends again. */
   private async post(body: Uint8Array): Promise<DecodedMessage> {
-    const send = () =>
-      postMyPhone(this.http, body, {
-        sessionKey: this.session!.sessionKey,
-        bearer: this.options.sendBearerToMyPhone ? this.credentials?.accessToken : undefined,
-      });
+    const first = await this.liveSession();
     try {
-      return await send();
+      return await this.send(first, body);
     } catch (error) {
       if (!(error instanceof SessionExpiredError)) throw error;
     }
-    await this.renewSession();
-    if (this.channel) this.reopenChannelSoon();
+    // A concurrent request or the channel may have renewed it meanwhile: once is enough.
+    if (this.session === first || !this.session) {
+      await this.renewSession();
+      if (this.channel) this.reopenChannelSoon();
+    }
     try {
-      return await send();
+      return await this.send(await this.liveSession(), body);
     } catch (error) {
       if (error instanceof SessionExpiredError) {
         throw new ProtocolError("The PBX rejected a session it had just opened.");
@@ -268,16 +276,27 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     }
   }
 
+  /** The current session; after the channel reported it expired, the renewed one. */
+  private async liveSession(): Promise<MyPhoneSession> {
+    if (!this.session) await this.renewSession();
+    if (!this.session) throw new ProtocolError("No MyPhone session could be opened.");
+    return this.session;
+  }
+
+  private send(session: MyPhoneSession, body: Uint8Array): Promise<DecodedMessage> {
+    return postMyPhone(this.http, body, {
+      sessionKey: session.sessionKey,
+      bearer: this.options.sendBearerToMyPhone ? this.credentials?.accessToken : undefined,
+    });
+  }
+
   // --- event channel --------------------------------------------------------------------------
 
   private async openChannel(): Promise<void> {
-    let channel: EventChannel;
-    try {
-      channel = await this.connectChannel();
-    } catch (error) {
-      if (!(error instanceof SessionExpiredOnOpen)) throw error;
-      await this.renewSession();
-      channel = await this.connectChannel();
+    const channel = await this.connectChannelRenewing();
+    if (this.closed) {
+      channel.close(); // close() came while the channel was opening
+      return;
     }
     this.channel = channel;
     channel.on("message", (message) => this.onPush(message));
@@ -288,6 +307,31 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     }
     await this.requestFullInfo();
     this.emit("connection", "open");
+  }
+
+  /**
+   * Without events and without cached devices a call could not pick a device: a short-lived
+   * channel, only to read MyInfo once (the PBX sends it there, not as the answer).
+   */
+  private async readDevicesOnce(): Promise<void> {
+    const channel = await this.connectChannelRenewing();
+    channel.on("message", (message) => this.onPush(message));
+    try {
+      await this.requestFullInfo();
+    } finally {
+      channel.close();
+    }
+  }
+
+  /** Opens the channel; a session the channel refuses (NOT AUTH) is renewed once. */
+  private async connectChannelRenewing(): Promise<EventChannel> {
+    try {
+      return await this.connectChannel();
+    } catch (error) {
+      if (!(error instanceof SessionExpiredOnOpen)) throw error;
+      await this.renewSession();
+      return this.connectChannel();
+    }
   }
 
   private connectChannel(): Promise<EventChannel> {
@@ -305,20 +349,28 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
 
   /** RequestMyInfo (102): the full MyInfo arrives on the channel, or (some builds) as the answer. */
   private async requestFullInfo(): Promise<void> {
-    const arrived = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new ProtocolError("The PBX sent no MyInfo after RequestMyInfo (102).")),
-        this.options.timeoutMs ?? 10_000,
-      );
-      this.fullInfoWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+    let arrivedNow: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      arrivedNow = resolve;
     });
-    const answer = await this.post(encodeMessage(102, create(RequestMyInfoSchema)));
-    if (isMessage(answer, 201)) this.onPush(answer);
-    else assertAcknowledged(answer, "to send the extension's details");
-    await arrived;
+    this.fullInfoWaiters.push(arrivedNow); // it may come before the answer
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = await this.post(encodeMessage(102, create(RequestMyInfoSchema)));
+      if (isMessage(answer, 201)) this.onPush(answer);
+      else assertAcknowledged(answer, "to send the extension's details");
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new ProtocolError("The PBX sent no MyInfo after RequestMyInfo (102).")),
+          this.options.timeoutMs ?? 10_000,
+        );
+      });
+      await Promise.race([arrived, timedOut]);
+    } finally {
+      // Nothing may outlive a failed request: no timer to reject later, unhandled.
+      clearTimeout(timer);
+      this.fullInfoWaiters = this.fullInfoWaiters.filter((waiter) => waiter !== arrivedNow);
+    }
   }
 
   private onChannelClose(channel: EventChannel, reason: ChannelCloseReason): void {
@@ -327,23 +379,25 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     if (this.closed || reason === "closed") return;
     this.emit("connection", "reconnecting");
     if (reason === "expired") this.session = undefined;
-    this.scheduleReconnect(0, reason === "expired");
+    this.scheduleReconnect(0);
   }
 
   private reopenChannelSoon(): void {
     const old = this.channel;
     this.channel = undefined;
     old?.close();
-    this.scheduleReconnect(0, false);
+    this.emit("connection", "reconnecting");
+    this.scheduleReconnect(0);
   }
 
-  private scheduleReconnect(attempt: number, renew: boolean): void {
+  private scheduleReconnect(attempt: number): void {
     if (this.closed) return;
     const base = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
     const delay = attempt === 0 ? 0 : base * (0.75 + Math.random() / 2);
     this.reconnectTimer = setTimeout(async () => {
       try {
-        if (renew || !this.session) await this.renewSession();
+        // No session: the channel said it expired and no request has renewed it since.
+        if (!this.session) await this.renewSession();
         if (this.closed) return;
         await this.openChannel();
       } catch (error) {
@@ -353,7 +407,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
           this.emit("connection", "closed");
           return;
         }
-        this.scheduleReconnect(attempt + 1, false);
+        this.scheduleReconnect(attempt + 1);
       }
     }, delay);
   }

@@ -38,7 +38,7 @@ export async function logIn(http: PbxHttp, request: LoginRequest): Promise<Crede
   if (version === 18) return logInV18(http, request);
   const v20 = await logInV20(http, request);
   if (v20 !== "not-found") return v20;
-  if (version === 20) throw notA3cx(http, "the V20 login");
+  if (version === 20) throw notV20(http);
   return logInV18(http, request);
 }
 
@@ -98,6 +98,13 @@ function refuseFailedLogin(response: PbxResponse): void {
       `The PBX failed to answer the login (HTTP ${response.status}). Try again later.`,
     );
   }
+}
+
+/** Pinned to V20, but the PBX has no V20 login: most likely an older 3CX, else a wrong URL. */
+function notV20(http: PbxHttp): ProtocolError {
+  return new ProtocolError(
+    `${http.base.origin} has no 3CX V20 web-client login (it answered 404). If it runs 3CX V18, set the PBX version to "auto" or 18; otherwise check the PBX URL.`,
+  );
 }
 
 function notA3cx(http: PbxHttp, what: string): ProtocolError {
