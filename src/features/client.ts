@@ -14,7 +14,7 @@ import {
   type WebClientOptions,
   type WebClientSnapshot,
 } from "../drivers/webclient/driver.js";
-import { Dial3cxError } from "../errors.js";
+import { ProtocolError } from "../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
 import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
 
@@ -53,6 +53,8 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     private readonly options: Pick<ConnectOptions, "dial" | "device"> = {},
   ) {
     super();
+    // Every tracked Call listens for its own events; a busy gateway tracks many at once.
+    this.setMaxListeners(0);
     driver.on("call", (event) => this.emit("call", event));
     driver.on("device", ({ type, device }) =>
       this.emit("device", { type, device: describeDevice(device) }),
@@ -190,8 +192,7 @@ export class Call extends EventEmitter<CallEvents> {
   async wait(): Promise<CallInfo> {
     const id = await this.identified;
     if (id === undefined) {
-      throw new Dial3cxError(
-        "protocol",
+      throw new ProtocolError(
         "The PBX accepted the call but never showed it, so it cannot be followed.",
       );
     }
@@ -208,8 +209,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   async hangup(): Promise<void> {
     const id = this.id ?? (await this.identified);
-    if (id === undefined)
-      throw new Dial3cxError("protocol", "This call has no id yet: it cannot be hung up.");
+    if (id === undefined) throw new ProtocolError("This call has no id yet: it cannot be hung up.");
     await this.client.hangup(id);
   }
 }
