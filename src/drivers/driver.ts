@@ -22,6 +22,19 @@ export interface DriverCall {
   incoming: boolean;
 }
 
+export type ContactNumberType = "work" | "mobile" | "home" | "fax" | "extension" | "other";
+
+/** An entry of the PBX phone book or a colleague, as a driver reads it. */
+export interface DriverContact {
+  firstName?: string;
+  lastName?: string;
+  company?: string;
+  numbers: { type: ContactNumberType; value: string }[];
+  email?: string;
+  /** An extension on this PBX rather than a phone-book contact. */
+  isColleague: boolean;
+}
+
 export type CallChange = "created" | "updated" | "ended";
 export type ConnectionState = "open" | "reconnecting" | "closed";
 
@@ -50,5 +63,7 @@ export interface Driver extends EventEmitter<DriverEvents> {
   /** Resolves when the PBX accepted the request. Never sends it twice unless refused unseen. */
   makeCall(destination: string, device?: DriverDevice): Promise<void>;
   hangup(callId: string): Promise<void>;
+  /** Searches the PBX phone book and colleagues, where the driver can. */
+  lookupContacts?(query: string, limit: number): Promise<DriverContact[]>;
   close(): Promise<void>;
 }

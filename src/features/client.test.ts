@@ -403,3 +403,23 @@ describe("refusals", () => {
     expect(await calls(pbx.wire)).toMatchObject([{ device: WINDOWS_APP }]);
   });
 });
+
+describe("phone book", () => {
+  it("searches the PBX phone book and colleagues (104 → 202)", async () => {
+    const pbx = await simulator();
+    const client = await connectTo(pbx, { events: false });
+    const found = await client.lookupContacts("lovelace");
+    expect(found).toEqual([
+      expect.objectContaining({
+        firstName: "Ada",
+        lastName: "Lovelace",
+        isColleague: false,
+        numbers: expect.arrayContaining([{ type: "work", value: expect.stringContaining("30") }]),
+      }),
+    ]);
+    const colleagues = await client.lookupContacts("101");
+    expect(
+      colleagues.some((c) => c.isColleague && c.numbers.some((n) => n.type === "extension")),
+    ).toBe(true);
+  });
+});

@@ -7,6 +7,7 @@ import type {
   ConnectionState,
   Driver,
   DriverCall,
+  DriverContact,
   ExtensionInfo,
 } from "../drivers/driver.js";
 import {
@@ -106,6 +107,11 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
 
   async hangup(callId: string): Promise<void> {
     await this.driver.hangup(callId);
+  }
+
+  /** The PBX phone book and colleagues matching `query` (empty when the driver has none). */
+  async lookupContacts(query: string, limit = 100): Promise<DriverContact[]> {
+    return this.driver.lookupContacts ? this.driver.lookupContacts(query, limit) : [];
   }
 
   /** Hangs up every active call; resolves with the ids it hung up. */

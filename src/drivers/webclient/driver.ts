@@ -13,6 +13,7 @@ import {
   type MyExtensionInfo,
   CallState as ProtoCallState,
   RequestDropCallSchema,
+  RequestLookupContactSchema,
   RequestMakeCallSchema,
   RequestMyInfoSchema,
 } from "../../protocol/gen/myphone_pb.js";
@@ -21,6 +22,7 @@ import type {
   CallState,
   Driver,
   DriverCall,
+  DriverContact,
   DriverDevice,
   DriverEvents,
   ExtensionInfo,
@@ -38,6 +40,7 @@ import {
   SessionRefusedError,
 } from "./login.js";
 import { assertAcknowledged, postMyPhone, SessionExpiredError } from "./myphone-api.js";
+import { toDriverContact } from "./phonebook.js";
 import { toDriverDevice } from "./registrations.js";
 
 export type PasswordSource = string | (() => Promise<string>);
@@ -156,6 +159,24 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     if (!Number.isInteger(id)) throw new ConfigError(`"${callId}" is not a call id.`);
     const request = create(RequestDropCallSchema, { localConnectionId: id, isLocal: true });
     assertAcknowledged(await this.post(encodeMessage(115, request)), `to hang up call ${callId}`);
+  }
+
+  /** Phone book and colleagues matching `query` (RequestLookupContact 104 → 202). */
+  async lookupContacts(query: string, limit: number): Promise<DriverContact[]> {
+    const request = create(RequestLookupContactSchema, {
+      input: query,
+      offset: 0,
+      count: limit,
+      extIncluded: true,
+      sortBy: 1,
+      searchBy: 63, // [R] names, company, e-mail and numbers
+      searchCompany: true,
+      searchPersonal: true,
+    });
+    const answer = await this.post(encodeMessage(104, request));
+    if (isMessage(answer, 202)) return answer.message.entries.map(toDriverContact);
+    assertAcknowledged(answer, "the phone-book search");
+    throw new ProtocolError(`The PBX answered the phone-book search with message ${answer.id}.`);
   }
 
   /** The session, for the warm-path cache. Undefined before a session exists. */

@@ -14,7 +14,6 @@ export {
   type PbxContactEntry,
   type PhoneBookLookup,
   pbxEntriesToContacts,
-  pbxEntryFromContactInfo,
 } from "./pbx-phonebook.js";
 export {
   type ContactMatch,
