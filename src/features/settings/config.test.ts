@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'unknown key "password", known keys are pbx, extension, device',
     );
-    expect(error.message).toContain("driver (line 3)");
+    expect(error.message).toContain("allowed_origins (line 3)");
     expect(error.message).not.toContain("hunter2");
   });
 
@@ -254,6 +254,8 @@ describe("resolveSettings", () => {
       dedupeSeconds: 3,
       contacts: [],
       driver: "auto",
+      webhooks: [],
+      allowedOrigins: [],
     });
     const full = resolveSettings({
       env: {},

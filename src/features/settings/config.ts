@@ -31,6 +31,10 @@ export interface Config {
   dedupe_seconds?: number;
   contacts?: string[];
   driver?: Driver;
+  /** Gateway: URLs that receive call and device events. */
+  webhooks?: string[];
+  /** Gateway: web origins allowed to call its API. */
+  allowed_origins?: string[];
 }
 
 /** A value that passed a check (and was normalised), or why it did not. */
@@ -139,6 +143,11 @@ const configSchema = z.object({
     .enum(["auto", "webclient", "callcontrol"], {
       error: 'must be "auto", "webclient" or "callcontrol"',
     })
+    .optional(),
+  // Gateway (`dial3cx serve`): checked when the gateway starts.
+  webhooks: z.array(z.string(), { error: 'must be a list of URLs, like ["https://…"]' }).optional(),
+  allowed_origins: z
+    .array(z.string(), { error: 'must be a list of origins, like ["https://crm.example.com"]' })
     .optional(),
 });
 
@@ -339,6 +348,8 @@ export interface Settings {
   dedupeSeconds: number;
   contacts: string[];
   driver: Driver;
+  webhooks: string[];
+  allowedOrigins: string[];
 }
 
 export const DEFAULT_DEDUPE_SECONDS = 3;
@@ -392,6 +403,8 @@ export function resolveSettings(input: {
     dedupeSeconds: config.dedupe_seconds ?? DEFAULT_DEDUPE_SECONDS,
     contacts: config.contacts ?? [],
     driver: config.driver ?? "auto",
+    webhooks: config.webhooks ?? [],
+    allowedOrigins: config.allowed_origins ?? [],
   };
 }
 
