@@ -1,11 +1,23 @@
 // The `dial3cx` command tree. Only commander loads eagerly; each subcommand's code is imported
 // when it runs, so `--version` and `--help` stay fast.
+import { setFlagsFromString } from "node:v8";
 import { Argument, Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { VERSION } from "../version.js";
-import { processIo } from "./context.js";
-import { runCommand } from "./run.js";
+import { processIo } from "./io.js";
+import { exitForCommander, runCommand } from "./run.js";
 
+// undici parses HTTP with llhttp compiled to WebAssembly. V8 recompiles that module with TurboFan
+// on a background thread, and Node waits for the job before the process can exit: about 100 ms
+// on every short command (bench/run.mjs). The baseline compiler is plenty for a few answers.
+setFlagsFromString("--liftoff-only");
+
+// Usage errors follow --json too; commander's own text would go to stderr.
+const json = process.argv.includes("--json");
+
+// Set before any subcommand is added: commander copies both settings into each subcommand.
 const program = new Command("dial3cx")
+  .configureOutput(json ? { outputError: () => undefined, writeErr: () => undefined } : {})
+  .exitOverride((exit) => exitForCommander(exit, { json }))
   .description("Click-to-call for 3CX: ring your desk phone and connect it to a number.")
   .version(VERSION, "-V, --version")
   .showHelpAfterError("(run `dial3cx help <command>` for usage)")
@@ -113,6 +125,27 @@ program
         (await import("./commands/handler.js")).runHandler(action as "install", opts, processIo()),
       opts,
     ),
+  );
+
+connection(
+  program
+    .command("serve")
+    .description("Run the local gateway: REST API, live events and a dialer page on a warm session"),
+)
+  .option("--listen <address:port>", "where to listen (loopback unless asked)", "127.0.0.1:7070")
+  .option("--socket <path>", "unix socket path (default under $XDG_RUNTIME_DIR/dial3cx)")
+  .option("--no-socket", "do not listen on a unix socket")
+  .option("--accounts <file>", "serve several extensions (TOML or JSON)")
+  .option("--tls-cert <file>", "serve HTTPS with this certificate (PEM)")
+  .option("--tls-key <file>", "private key for --tls-cert (PEM)")
+  .option("--allow-plain-http", "allow plain HTTP on a non-loopback address")
+  .option("--allowed-origin <origin...>", "web origins allowed to call the API (CORS)")
+  .option("--allowed-host <host...>", "extra Host names the gateway answers to")
+  .option("--webhook <url...>", "POST call and device events to these URLs")
+  .option("--show-token", "print the API token(s) and exit")
+  .option("--install-unit", "write a systemd user unit for `dial3cx serve` and exit")
+  .action((opts) =>
+    runCommand(async () => (await import("./commands/serve.js")).runServe(opts, processIo()), opts),
   );
 
 program
