@@ -3,20 +3,9 @@
 import type { AccountOptions } from "../features/account.js";
 import { loadConfig, resolveSettings, type Settings } from "../features/settings/config.js";
 import { type AppPaths, appPaths } from "../features/settings/paths.js";
+import type { Io } from "./io.js";
 
-export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
-
-export const processIo = (): Io => ({
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-});
+export { type Io, processIo } from "./io.js";
 
 /** Flags shared by the commands that talk to the PBX. */
 export interface ConnectionFlags {

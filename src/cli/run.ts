@@ -1,6 +1,6 @@
 // Runs one subcommand: turns its result into an exit code and any error into one clear line
 // (or a JSON error object with --json), with the exit code the error kind defines.
-import { Dial3cxError } from "../errors.js";
+import { Dial3cxError, EXIT_CODES } from "../errors.js";
 
 export interface RunOptions {
   json?: boolean;
@@ -36,4 +36,28 @@ export function reportError(error: unknown, options: RunOptions = {}): number {
 
 function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? text;
+}
+
+/** What commander reports when it stops on its own: help, version, or a usage mistake. */
+export interface CommanderExit {
+  exitCode: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * Exit for commander: help and version exit 0; a usage mistake (unknown command or option,
+ * missing argument) exits 2 like any other bad input, with a JSON error on stdout under --json
+ * (commander has already written the text form to stderr otherwise).
+ */
+export function exitForCommander(exit: CommanderExit, options: RunOptions = {}): never {
+  if (exit.exitCode === 0) process.exit(0);
+  if (options.json) {
+    const message =
+      exit.code === "commander.help"
+        ? "No command given: run `dial3cx --help`."
+        : exit.message.replace(/^error: /, "");
+    process.stdout.write(`${JSON.stringify({ error: { code: "usage", message } })}\n`);
+  }
+  process.exit(EXIT_CODES.usage);
 }

@@ -6,7 +6,12 @@
 import type { DriverDevice } from "../drivers/driver.js";
 import type { WebClientSnapshot } from "../drivers/webclient/driver.js";
 import { NotLoggedInError } from "../errors.js";
-import { type ConnectOptions, connect, type Dial3cxClient } from "./client.js";
+import {
+  type CallControlCredentials,
+  type ConnectOptions,
+  connect,
+  type Dial3cxClient,
+} from "./client.js";
 import type { DialStringOptions } from "./dialstring.js";
 import type { Settings } from "./settings/config.js";
 import type { AppPaths } from "./settings/paths.js";
@@ -33,6 +38,10 @@ export interface AccountOptions {
   store?: SecretStore;
   onRequest?: ConnectOptions["onRequest"];
   timeoutMs?: number;
+  /** Where a Call Control API key lives when DIAL3CX_API_KEY is unset; default `store`. */
+  apiKeyStore?: SecretStore;
+  /** With driver "auto": why Call Control was not used (e.g. for a debug line). */
+  onDriverFallback?: ConnectOptions["onDriverFallback"];
 }
 
 /** The keyring account name for a password: "<extension>@<pbx origin>". */
@@ -60,7 +69,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
   // Without cached devices a call cannot pick one: read them from MyInfo.
   const events = options.events || cache === undefined || cache.devices.length === 0;
   const resume = cache && (await toSnapshot(cache, store, refreshAccount(settings)));
-  return connect({
+  const client = await connect({
     pbx,
     extension,
     password: () => password(options, store),
@@ -72,8 +81,15 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     device: settings.device,
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
+    ...(await driverOptions(options, store)),
   });
+  const refresh = resume?.cookies.RefreshTokenCookie;
+  if (refresh) resumedRefreshTokens.set(client, refresh);
+  return client;
 }
+
+/** The refresh token each client resumed with: storing it again would cost a keyring write. */
+const resumedRefreshTokens = new WeakMap<Dial3cxClient, string>();
 
 async function password(options: AccountOptions, store: SecretStore): Promise<string> {
   const found = await resolvePassword({
@@ -100,7 +116,7 @@ export async function rememberSession(
   const { pbx, extension } = options.settings;
   if (!snapshot || !pbx || !extension) return;
   const refresh = snapshot.cookies.RefreshTokenCookie;
-  if (refresh) {
+  if (refresh && refresh !== resumedRefreshTokens.get(client)) {
     const store = options.store ?? keyringStore();
     await store.set(refreshAccount(options.settings), refresh).catch(() => undefined);
   }
@@ -163,4 +179,48 @@ async function toSnapshot(
     cookies,
     devices,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Call Control API client
+
+/** The keyring account name for a Call Control API key: "api-key:<client id>@<pbx origin>". */
+export function apiKeyAccount(settings: Pick<Settings, "pbx" | "clientId">): string {
+  return `api-key:${settings.clientId}@${settings.pbx}`;
+}
+
+/** The driver choice and API client for `connect`. */
+async function driverOptions(
+  options: AccountOptions,
+  store: SecretStore,
+): Promise<Pick<ConnectOptions, "driver" | "callControl" | "onDriverFallback">> {
+  const credentials = await callControlCredentials(options, options.apiKeyStore ?? store);
+  return {
+    driver: options.settings.driver,
+    // Call Control reads devices over REST: its event socket only when events were asked for.
+    ...(credentials ? { callControl: { ...credentials, events: options.events } } : {}),
+    ...(options.onDriverFallback ? { onDriverFallback: options.onDriverFallback } : {}),
+  };
+}
+
+/**
+ * The API client the settings name, its key from DIAL3CX_API_KEY or else the keyring (a secret:
+ * never a flag, never the config file). Undefined for driver "webclient", without a client id, or,
+ * with "auto", without a key. Driver "callcontrol" without a key is a NotLoggedInError.
+ */
+export async function callControlCredentials(
+  options: Pick<AccountOptions, "settings" | "env">,
+  store: SecretStore,
+): Promise<CallControlCredentials | undefined> {
+  const { settings } = options;
+  const clientId = settings.clientId;
+  if (settings.driver === "webclient" || !clientId) return undefined;
+  const apiKey =
+    options.env.DIAL3CX_API_KEY ||
+    (await store.get(apiKeyAccount(settings)).catch(() => undefined));
+  if (apiKey) return { clientId, apiKey };
+  if (settings.driver !== "callcontrol") return undefined;
+  throw new NotLoggedInError(
+    `No API key for Call Control API client "${clientId}": set DIAL3CX_API_KEY, or store the key in the keyring (service "dial3cx", account "${apiKeyAccount(settings)}").`,
+  );
 }

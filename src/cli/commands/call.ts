@@ -1,6 +1,5 @@
 // `dial3cx call <number|uri>`: validates the number before anything is sent, rings the chosen
 // device, and with --wait follows the call to its end (Ctrl-C offers to hang up).
-import { confirm } from "@inquirer/prompts";
 import { dialOptions, openAccount, rememberSession } from "../../features/account.js";
 import type { Call, CallInfo, Dial3cxClient } from "../../features/client.js";
 import { parseDialString } from "../../features/dialstring.js";
@@ -89,9 +88,12 @@ async function follow(
 
 async function offerHangup(call: Call, client: Dial3cxClient, io: Io): Promise<void> {
   const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
-  const hangUp = interactive
-    ? await confirm({ message: "Hang up the call?", default: true }).catch(() => true)
-    : true;
+  // Loaded only here: the prompt library is not worth its start-up cost on every call.
+  const ask = async () => {
+    const { confirm } = await import("@inquirer/prompts");
+    return confirm({ message: "Hang up the call?", default: true });
+  };
+  const hangUp = interactive ? await ask().catch(() => true) : true;
   if (hangUp) {
     await call.hangup();
     io.stdout.write("  hanging up…\n");

@@ -90,9 +90,11 @@ export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Pr
     client.on("problem", (error) =>
       print("problem", `problem: ${error.message}`, { message: error.message }),
     );
+    // Listen before announcing: whoever reads the line may signal us at once.
+    const stopped = untilStopped(stop);
     if (!flags.json)
       io.stderr.write(`Watching extension ${client.extension().extension}; Ctrl-C to stop.\n`);
-    await untilStopped(stop);
+    await stopped;
     return 0;
   });
 }

@@ -63,8 +63,10 @@ export async function runSim(opts: SimCommandOptions, io: SimCommandIo): Promise
     io.stderr.write(`dial3cx sim: cannot write --cert-out ${opts.certOut}: ${reason}\n`);
     return 2;
   }
+  // Listen before announcing: whoever reads the ready line may signal us at once.
+  const signalled = untilSignal();
   io.stdout.write(`${readyLine(sim, opts.scenario === undefined)}\n`);
-  await untilSignal();
+  await signalled;
   await sim.stop();
   return 0;
 }

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_DEMO_PASSWORD, type Simulator, startSimulator } from "../sim/index.js";
+import { type AccountOptions, openAccount, rememberSession } from "./account.js";
+import { resolveSettings } from "./settings/config.js";
+import { appPaths } from "./settings/paths.js";
+import { memoryStore, type SecretStore } from "./settings/secrets.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A memory store that counts writes, standing in for the OS keyring. */
+function countingStore(): SecretStore & { writes: string[] } {
+  const inner = memoryStore();
+  const writes: string[] = [];
+  return {
+    ...inner,
+    writes,
+    set: (account, secret) => {
+      writes.push(account);
+      return inner.set(account, secret);
+    },
+  };
+}
+
+async function setup(): Promise<{
+  sim: Simulator;
+  options: AccountOptions;
+  store: ReturnType<typeof countingStore>;
+}> {
+  const sim = await startSimulator({ port: 0 });
+  const home = await mkdtemp(join(tmpdir(), "dial3cx-account-"));
+  cleanups.push(
+    () => sim.stop(),
+    () => rm(home, { recursive: true, force: true }),
+  );
+  const env = {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, "config"),
+    XDG_STATE_HOME: join(home, "state"),
+    DIAL3CX_PASSWORD: DEFAULT_DEMO_PASSWORD,
+  };
+  const store = countingStore();
+  const settings = resolveSettings({
+    env: { ...env, DIAL3CX_PBX: sim.url, DIAL3CX_EXTENSION: "100" },
+  });
+  return { sim, store, options: { settings, paths: appPaths(env), env, events: false, store } };
+}
+
+describe("the warm session and the keyring", () => {
+  it("stores the refresh token after a login, and not again when it resumed with the same", async () => {
+    const { options, store } = await setup();
+    const cold = await openAccount(options);
+    await rememberSession(cold, options);
+    await cold.close();
+    expect(store.writes).toEqual([`refresh-token:100@${options.settings.pbx}`]);
+
+    const warm = await openAccount(options);
+    await warm.makeCall("123");
+    await rememberSession(warm, options);
+    await warm.close();
+    expect(store.writes).toHaveLength(1);
+  });
+});
