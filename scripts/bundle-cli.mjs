@@ -1,13 +1,14 @@
 // esbuild bundle of the CLI: one chunk per lazily loaded subcommand. Used by the build and, so
 // that CLI tests never run a stale bundle, by the test suite's global setup.
-import { rmSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 
+/** Builds into a fresh folder and swaps it in, so a CLI running meanwhile never sees half a build. */
 export async function bundleCli() {
-  rmSync("dist/cli", { recursive: true, force: true });
+  const fresh = `dist/cli-${process.pid}-${Date.now()}`;
   await build({
     entryPoints: { main: "src/cli/main.ts" },
-    outdir: "dist/cli",
+    outdir: fresh,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -21,4 +22,8 @@ export async function bundleCli() {
     },
     logLevel: "warning",
   });
+  const old = `${fresh}-old`;
+  if (existsSync("dist/cli")) renameSync("dist/cli", old);
+  renameSync(fresh, "dist/cli");
+  rmSync(old, { recursive: true, force: true });
 }
