@@ -68,7 +68,8 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
       : await loadSessionCache(paths.cacheFile, { pbx, extension, now: Date.now() });
   // Without cached devices a call cannot pick one: read them from MyInfo.
   const events = options.events || cache === undefined || cache.devices.length === 0;
-  const resume = cache && (await toSnapshot(cache, store, refreshAccount(settings)));
+  const resume = cache && toSnapshot(cache);
+  const saved = savedRefreshToken(store, refreshAccount(settings));
   const client = await connect({
     pbx,
     extension,
@@ -76,6 +77,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     securityCode: options.securityCode,
     tls: { ca: settings.ca, fingerprint: settings.fingerprint, insecure: settings.insecure },
     resume,
+    refreshToken: saved.read,
     events,
     dial: dialOptions(settings),
     device: settings.device,
@@ -83,13 +85,28 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     timeoutMs: options.timeoutMs,
     ...(await driverOptions(options, store)),
   });
-  const refresh = resume?.cookies.RefreshTokenCookie;
-  if (refresh) resumedRefreshTokens.set(client, refresh);
+  resumedRefreshTokens.set(client, saved);
   return client;
 }
 
-/** The refresh token each client resumed with: storing it again would cost a keyring write. */
-const resumedRefreshTokens = new WeakMap<Dial3cxClient, string>();
+/**
+ * The refresh token in the keyring, read only when the session needs renewing: the keyring's
+ * native module costs ~40 ms, which a warm call should not pay. Remembers what it read, so an
+ * unchanged token is not written back.
+ */
+function savedRefreshToken(store: SecretStore, account: string) {
+  const saved = {
+    value: undefined as string | undefined,
+    read: async () => {
+      saved.value = await store.get(account).catch(() => undefined);
+      return saved.value;
+    },
+  };
+  return saved;
+}
+
+/** Per client, the refresh token it was given: storing it again would cost a keyring write. */
+const resumedRefreshTokens = new WeakMap<Dial3cxClient, ReturnType<typeof savedRefreshToken>>();
 
 async function password(options: AccountOptions, store: SecretStore): Promise<string> {
   const found = await resolvePassword({
@@ -116,7 +133,7 @@ export async function rememberSession(
   const { pbx, extension } = options.settings;
   if (!snapshot || !pbx || !extension) return;
   const refresh = snapshot.cookies.RefreshTokenCookie;
-  if (refresh && refresh !== resumedRefreshTokens.get(client)) {
+  if (refresh && refresh !== resumedRefreshTokens.get(client)?.value) {
     const store = options.store ?? keyringStore();
     await store.set(refreshAccount(options.settings), refresh).catch(() => undefined);
   }
@@ -155,14 +172,8 @@ function refreshAccount(settings: Pick<Settings, "pbx" | "extension">): string {
   return `refresh-token:${accountName(settings)}`;
 }
 
-async function toSnapshot(
-  cache: SessionCache,
-  store: SecretStore,
-  refreshTokenAccount: string,
-): Promise<WebClientSnapshot> {
+function toSnapshot(cache: SessionCache): WebClientSnapshot {
   const cookies = { ...cache.cookies };
-  const refresh = await store.get(refreshTokenAccount).catch(() => undefined);
-  if (refresh) cookies.RefreshTokenCookie = refresh;
   const devices: DriverDevice[] = cache.devices.map((d) => ({
     id: d.id,
     contact: d.contact,

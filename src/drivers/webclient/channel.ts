@@ -3,7 +3,7 @@
 // channel dead after a quiet period (3CX's widget: 20 s with no frame at all).
 import { EventEmitter } from "node:events";
 import { Agent as HttpsAgent } from "node:https";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { NetworkError } from "../../errors.js";
 import { CodecError, type DecodedMessage, decodeMessage } from "../../protocol/codec.js";
 import { type TlsTrust, tlsConnectOptions, toTlsError } from "../tls.js";
@@ -44,9 +44,11 @@ export class EventChannel extends EventEmitter<ChannelEvents> {
   }
 
   /** Opens the channel; resolves after START. Rejects with "expired" on NOT AUTH. */
-  static open(options: ChannelOptions): Promise<EventChannel> {
+  static async open(options: ChannelOptions): Promise<EventChannel> {
     const url = channelUrl(options);
-    const socket = new WebSocket(url, {
+    // Loaded on first use: a warm `dial3cx call` never opens a channel.
+    const { default: WebSocketClass } = await import("ws");
+    const socket = new WebSocketClass(url, {
       agent: url.protocol === "wss:" ? httpsAgent(options.trust) : undefined,
       headers: options.cookieHeader ? { cookie: options.cookieHeader } : {},
       handshakeTimeout: options.startTimeoutMs ?? 10_000,

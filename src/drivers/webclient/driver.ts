@@ -54,6 +54,8 @@ export interface WebClientOptions {
   pbxVersion?: "auto" | PbxVersion;
   /** A session saved by `snapshot()`: skips the login while the PBX still accepts it. */
   resume?: WebClientSnapshot;
+  /** A saved refresh token, read only when a session must be renewed (V20). */
+  refreshToken?: () => Promise<string | undefined>;
   /**
    * Open the event channel and follow MyInfo (default true). Without it, after a fresh login the
    * channel is opened once to read the devices, and closed; with `resume` nothing but requests.
@@ -246,7 +248,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     this.renewing ??= (async () => {
       try {
         const refreshed =
-          this.credentials?.pbxVersion === 20 ? await refreshAccessToken(this.http) : undefined;
+          this.credentials?.pbxVersion === 20 ? await this.refreshWithSavedToken() : undefined;
         if (refreshed) {
           this.credentials = refreshed;
           try {
@@ -262,6 +264,14 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       }
     })();
     return this.renewing;
+  }
+
+  private async refreshWithSavedToken(): Promise<Credentials | undefined> {
+    if (!this.http.cookies.has("RefreshTokenCookie") && this.options.refreshToken) {
+      const saved = await this.options.refreshToken();
+      if (saved) this.http.cookies.set("RefreshTokenCookie", saved);
+    }
+    return refreshAccessToken(this.http);
   }
 
   private async password(): Promise<string> {
