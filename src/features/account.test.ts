@@ -2,8 +2,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { NotLoggedInError } from "../errors.js";
 import { DEFAULT_DEMO_PASSWORD, type Simulator, startSimulator } from "../sim/index.js";
-import { type AccountOptions, openAccount, rememberSession } from "./account.js";
+import {
+  type AccountOptions,
+  apiKeyAccount,
+  callControlCredentials,
+  openAccount,
+  rememberSession,
+} from "./account.js";
 import { resolveSettings } from "./settings/config.js";
 import { appPaths } from "./settings/paths.js";
 import { memoryStore, type SecretStore } from "./settings/secrets.js";
@@ -64,5 +71,64 @@ describe("the warm session and the keyring", () => {
     await rememberSession(warm, options);
     await warm.close();
     expect(store.writes).toHaveLength(1);
+  });
+});
+
+// Where the Call Control API client comes from: client id from the settings, API key from
+// DIAL3CX_API_KEY or the keyring, and what each driver choice does without one.
+const PBX = "https://pbx.example.com";
+
+function settingsWith(driver?: string, clientId?: string) {
+  return resolveSettings({ env: {}, flags: { pbx: PBX, extension: "100", driver, clientId } });
+}
+
+describe("callControlCredentials", () => {
+  it("takes the key from DIAL3CX_API_KEY first, then the keyring", async () => {
+    const settings = settingsWith("auto", "900");
+    const store = memoryStore();
+    await store.set(apiKeyAccount(settings), "from-keyring");
+    expect(apiKeyAccount(settings)).toBe(`api-key:900@${PBX}`);
+    expect(
+      await callControlCredentials({ settings, env: { DIAL3CX_API_KEY: "from-env" } }, store),
+    ).toEqual({ clientId: "900", apiKey: "from-env" });
+    expect(await callControlCredentials({ settings, env: {} }, store)).toEqual({
+      clientId: "900",
+      apiKey: "from-keyring",
+    });
+  });
+
+  it("gives none for the web-client driver, without a client id, or with auto and no key", async () => {
+    const env = { DIAL3CX_API_KEY: "key" };
+    const store = memoryStore();
+    expect(
+      await callControlCredentials({ settings: settingsWith("webclient", "900"), env }, store),
+    ).toBeUndefined();
+    expect(
+      await callControlCredentials({ settings: settingsWith("auto"), env }, store),
+    ).toBeUndefined();
+    expect(
+      await callControlCredentials({ settings: settingsWith("auto", "900"), env: {} }, store),
+    ).toBeUndefined();
+  });
+
+  it("insists on a key when the driver is callcontrol", async () => {
+    const attempt = callControlCredentials(
+      { settings: settingsWith("callcontrol", "900"), env: {} },
+      memoryStore(),
+    );
+    await expect(attempt).rejects.toThrow(NotLoggedInError);
+    await expect(attempt).rejects.toThrow(`account "api-key:900@${PBX}"`);
+  });
+
+  it("treats an unavailable keyring like an empty one", async () => {
+    const broken = {
+      ...memoryStore(),
+      get: async () => {
+        throw new Error("no Secret Service");
+      },
+    };
+    expect(
+      await callControlCredentials({ settings: settingsWith("auto", "900"), env: {} }, broken),
+    ).toBeUndefined();
   });
 });

@@ -1,6 +1,9 @@
 // The dial3cx client: what the CLI, the handler and the gateway use. Parses dial strings, picks
-// the device, places calls and follows them to their end, over whichever driver is connected.
+// the device, places calls and follows them to their end, over whichever driver is connected:
+// the web client, or the official Call Control API when an API client is configured.
 import { EventEmitter } from "node:events";
+import type { CallControlCredentials } from "../drivers/callcontrol/api.js";
+import type { CallControlOptions } from "../drivers/callcontrol/driver.js";
 import type {
   CallChange,
   CallState,
@@ -15,15 +18,30 @@ import {
   type WebClientOptions,
   type WebClientSnapshot,
 } from "../drivers/webclient/driver.js";
-import { ProtocolError } from "../errors.js";
+import { ConfigError, ProtocolError } from "../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
 import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
+
+export type DriverChoice = "auto" | "webclient" | "callcontrol";
+
+/** An API client of the PBX (Admin Console → Integrations → API), for the Call Control driver. */
+export type { CallControlCredentials };
 
 export interface ConnectOptions extends WebClientOptions {
   /** How numbers without a country code are read, and what "+" is dialled as. */
   dial?: DialStringOptions;
   /** Default device selector when makeCall gets none (a name, index or contact). */
   device?: string;
+  /**
+   * "webclient", "callcontrol", or "auto" (the default): Call Control when `callControl` is given
+   * and the PBX lets this API client control the extension, else the web client.
+   */
+  driver?: DriverChoice;
+  /** The API client; its `events` overrides `events` for the Call Control driver, which reads
+   *  devices over REST and so needs the event socket only to follow calls. */
+  callControl?: CallControlCredentials & { events?: boolean };
+  /** With "auto": why Call Control was not used, told before the web client is tried. */
+  onDriverFallback?: (reason: Error) => void;
 }
 
 export interface CallInfo extends DriverCall {}
@@ -44,8 +62,58 @@ export interface MakeCallOptions {
 
 /** Connects to the PBX: logs in (or resumes a saved session) and, by default, follows events. */
 export async function connect(options: ConnectOptions): Promise<Dial3cxClient> {
-  const driver = await WebClientDriver.connect(options);
+  const driver = await connectDriver(options);
   return new Dial3cxClient(driver, options);
+}
+
+/**
+ * The driver `options.driver` asks for. "auto" falls back to the web client only when the PBX's
+ * answers say Call Control is not for us (wrong key, no V20, no licence, extension not monitored);
+ * a network or TLS failure would fail the web client just the same, so it is thrown.
+ */
+async function connectDriver(options: ConnectOptions): Promise<Driver> {
+  const choice = options.driver ?? "auto";
+  if (choice === "webclient") return WebClientDriver.connect(options);
+  const credentials = options.callControl;
+  if (choice === "callcontrol") {
+    if (!credentials) {
+      throw new ConfigError(
+        'driver = "callcontrol" needs an API client: set client_id in the config (or DIAL3CX_CLIENT_ID) and the API key in DIAL3CX_API_KEY or the keyring.',
+      );
+    }
+    return connectCallControl(callControlOptions(options, credentials));
+  }
+  if (!credentials) return WebClientDriver.connect(options);
+  try {
+    return await connectCallControl(callControlOptions(options, credentials));
+  } catch (error) {
+    const { callControlProblem } = await import("../drivers/callcontrol/api.js");
+    if (callControlProblem(error) === undefined) throw error;
+    options.onDriverFallback?.(error as Error);
+    return WebClientDriver.connect(options);
+  }
+}
+
+/** Loaded only when an API client is configured: most users never need its code. */
+async function connectCallControl(options: CallControlOptions): Promise<Driver> {
+  const { CallControlDriver } = await import("../drivers/callcontrol/driver.js");
+  return CallControlDriver.connect(options);
+}
+
+function callControlOptions(
+  options: ConnectOptions,
+  credentials: NonNullable<ConnectOptions["callControl"]>,
+): CallControlOptions {
+  return {
+    pbx: options.pbx,
+    extension: options.extension,
+    clientId: credentials.clientId,
+    apiKey: credentials.apiKey,
+    tls: options.tls,
+    events: credentials.events ?? options.events,
+    timeoutMs: options.timeoutMs,
+    onRequest: options.onRequest,
+  };
 }
 
 export class Dial3cxClient extends EventEmitter<ClientEvents> {

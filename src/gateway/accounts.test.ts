@@ -4,8 +4,11 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, NotLoggedInError } from "../errors.js";
+import { apiKeyAccount } from "../features/account.js";
 import { resolveSettings } from "../features/settings/config.js";
-import { accountFromSettings, readAccountsFile } from "./accounts.js";
+import { memoryStore } from "../features/settings/secrets.js";
+import { defaultScenario, startSimulator } from "../sim/index.js";
+import { AccountPool, accountFromSettings, readAccountsFile } from "./accounts.js";
 import { tempHome } from "./testing.js";
 
 const homes: Array<() => Promise<void>> = [];
@@ -124,5 +127,68 @@ describe("accountFromSettings", () => {
   it("serves the configured extension with the CLI's password chain", () => {
     expect(accountFromSettings(base)).toMatchObject({ passwordSources: "settings" });
     expect(() => accountFromSettings(resolveSettings({ env: {} }))).toThrow(NotLoggedInError);
+  });
+});
+
+describe("drivers", () => {
+  it("reads driver and client_id per account, inheriting them from the settings", async () => {
+    const file = await accountsFile(
+      "accounts.toml",
+      [
+        "[[account]]",
+        'extension = "101"',
+        'driver = "webclient"',
+        "[[account]]",
+        'extension = "102"',
+        "client_id = 901",
+      ].join("\n"),
+    );
+    const withApi = resolveSettings({ env: {}, flags: { driver: "callcontrol", clientId: "900" } });
+    const specs = await readAccountsFile(file, { ...base, ...withApi, pbx: base.pbx });
+    expect(specs.map((s) => [s.settings.driver, s.settings.clientId])).toEqual([
+      ["webclient", "900"],
+      ["callcontrol", "901"],
+    ]);
+    const bad = await accountsFile("bad.toml", '[[account]]\nextension = "101"\ndriver = "sip"\n');
+    await expect(readAccountsFile(bad, base)).rejects.toThrow(/account\[0\]\.driver must be/);
+  });
+
+  it("serves extensions through Call Control with one API client, the key from env or keyring", async () => {
+    const sim = await startSimulator({
+      scenario: {
+        ...defaultScenario,
+        apiClients: [{ clientId: "900", apiKey: "gateway-key", monitor: ["100", "101"] }],
+      },
+    });
+    const home = await tempHome({ DIAL3CX_API_KEY: "gateway-key" });
+    homes.push(async () => {
+      await sim.stop();
+      await home.remove();
+    });
+    const settings = resolveSettings({
+      env: home.env,
+      flags: { pbx: sim.url, extension: "100", driver: "callcontrol", clientId: "900" },
+    });
+    const file = path.join(home.root, "accounts.toml");
+    await writeFile(
+      file,
+      '[[account]]\nextension = "100"\n[[account]]\nextension = "101"\npassword_env = "PW_101"\n',
+    );
+    const specs = await readAccountsFile(file, settings);
+    const store = memoryStore();
+    // 101 has an explicit password source; its API key still comes from the keyring.
+    await store.set(apiKeyAccount(settings), "gateway-key");
+    const { DIAL3CX_API_KEY: _key, ...envWithoutKey } = home.env;
+    const pool = await AccountPool.open(specs, {
+      paths: home.paths,
+      env: { ...envWithoutKey, PW_101: "unused" },
+      store,
+    });
+    homes.push(() => pool.close());
+    expect(pool.list().map((a) => [a.extension, a.client.driver.kind])).toEqual([
+      ["100", "callcontrol"],
+      ["101", "callcontrol"],
+    ]);
+    expect(pool.get("101")!.client.devices()).toHaveLength(1);
   });
 });

@@ -1,7 +1,9 @@
 // The extensions one gateway serves and their warm sessions: reads the `--accounts` file (TOML or
 // JSON, validated with zod; passwords never inline) or takes the one configured extension, and
 // keeps one Dial3cxClient per extension opened with events, so the session stays logged in and a
-// call costs one PBX round trip. Keep-alive, reconnect and re-login are the client's job.
+// call costs one PBX round trip. Keep-alive, reconnect and re-login are the client's job. The
+// driver follows the settings (`driver`, `client_id`, DIAL3CX_API_KEY), per account if the file
+// says so: one Call Control API client can serve every extension it monitors.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
@@ -11,6 +13,7 @@ import { ConfigError, Dial3cxError, NotLoggedInError } from "../errors.js";
 import { type AccountOptions, openAccount } from "../features/account.js";
 import type { Dial3cxClient } from "../features/client.js";
 import {
+  normalizeClientId,
   normalizeExtension,
   normalizeFingerprint,
   normalizePbxUrl,
@@ -80,6 +83,22 @@ const accountEntrySchema = z
     device: nonEmpty.optional(),
     ca: nonEmpty.optional(),
     fingerprint: checkedString(normalizeFingerprint).optional(),
+    driver: z
+      .enum(["auto", "webclient", "callcontrol"], {
+        error: 'must be "auto", "webclient" or "callcontrol"',
+      })
+      .optional(),
+    // Often a route point's DN, so digits are accepted unquoted, like extension.
+    client_id: z
+      .union([z.string(), z.int().nonnegative()], { error: 'must be a client id, like "900"' })
+      .transform(String)
+      .transform((value, ctx) => {
+        const checked = normalizeClientId(value);
+        if ("value" in checked) return checked.value;
+        ctx.addIssue({ code: "custom", message: checked.problem });
+        return z.NEVER;
+      })
+      .optional(),
   })
   .refine((entry) => !(entry.password_command && entry.password_env), {
     message: "give password_command or password_env, not both",
@@ -96,7 +115,7 @@ type AccountEntry = z.infer<typeof accountEntrySchema>;
 /**
  * Reads `--accounts FILE`: `[[account]]` tables (TOML) or `{"account": [...]}` (JSON, when the
  * name ends in .json) with extension, pbx?, password_command? | password_env?, device?, ca?,
- * fingerprint?. Anything missing comes from `base` (the CLI settings). Errors are one line naming
+ * fingerprint?, driver?, client_id?. Anything missing comes from `base` (the CLI settings). Errors are one line naming
  * the file and never echo a value.
  */
 export async function readAccountsFile(file: string, base: Settings): Promise<AccountSpec[]> {
@@ -174,6 +193,8 @@ function toSpec(entry: AccountEntry, base: Settings, fileDir: string): AccountSp
     device: entry.device ?? base.device,
     ca: entry.ca === undefined ? base.ca : resolveUserPath(entry.ca, fileDir),
     fingerprint: entry.fingerprint ?? base.fingerprint,
+    driver: entry.driver ?? base.driver,
+    clientId: entry.client_id ?? base.clientId,
     // The config's password_command is for the configured extension, not for these.
     passwordCommand: entry.password_command,
   };
@@ -337,6 +358,8 @@ function accountOptions(spec: AccountSpec, options: OpenAccountsOptions): Accoun
           ? { ...envWithoutPassword, DIAL3CX_PASSWORD: passwordFromEnv(spec, options.env) }
           : envWithoutPassword,
         store: memoryStore(),
+        // No password from the keyring here, but an API key may be there.
+        apiKeyStore: options.store ?? keyringStore(),
       };
   }
 }

@@ -1,6 +1,7 @@
 // Login routes of the simulated PBX. V20 (reference §2): GetAccessToken, /connect/token and
 // MyPhone/session with a Bearer token. V18 (§3): /webclient/api/Login and MyPhone/session with a
 // login cookie. A PBX serves only its own version's login paths, so the other's answer 404.
+// `/connect/token` also grants Call Control API tokens (client_credentials, reference §10).
 
 import {
   bearerToken,
@@ -22,6 +23,8 @@ export type LoginFailureMode = "status" | "http401";
 export interface AuthRouteOptions {
   pbxVersion: 20 | 18;
   loginFailure: LoginFailureMode;
+  /** Unit of a client_credentials `expires_in`: seconds since 20.0.9, minutes before [?]. */
+  clientTokenExpiresIn: "seconds" | "minutes";
 }
 
 export const REFRESH_COOKIE = "RefreshTokenCookie";
@@ -36,7 +39,7 @@ export function addAuthRoutes(router: Router, pbx: Pbx, options: AuthRouteOption
     router.add("POST", "/webclient/api/Login/GetAccessToken", (r) =>
       getAccessToken(pbx, options, r),
     );
-    router.add("POST", "/connect/token", (r) => connectToken(pbx, r));
+    router.add("POST", "/connect/token", (r) => connectToken(pbx, options, r));
     router.add("POST", "/webclient/api/MyPhone/session", (r) =>
       openMyPhoneSession(
         pbx,
@@ -112,20 +115,48 @@ function getAccessToken(pbx: Pbx, options: AuthRouteOptions, request: SimRequest
 }
 
 /**
- * One handler per OAuth grant type of `/connect/token`. Only the web client's refresh-token grant
- * is simulated; the Call Control API's `client_credentials` grant (reference §10) plugs in here.
+ * One handler per OAuth grant type of `/connect/token`: the web client's refresh-token grant and
+ * the Call Control API's `client_credentials` grant (reference §10).
  */
-type GrantHandler = (pbx: Pbx, form: URLSearchParams, request: SimRequest) => SimResponse;
+type GrantHandler = (
+  pbx: Pbx,
+  form: URLSearchParams,
+  request: SimRequest,
+  options: AuthRouteOptions,
+) => SimResponse;
 
 const grants: Record<string, GrantHandler> = {
   refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 };
 
-function connectToken(pbx: Pbx, request: SimRequest): SimResponse {
+function connectToken(pbx: Pbx, options: AuthRouteOptions, request: SimRequest): SimResponse {
   const form = new URLSearchParams(request.body.toString("utf8"));
   const grant = grants[form.get("grant_type") ?? ""];
   if (!grant) return json(400, { error: "unsupported_grant_type" });
-  return grant(pbx, form, request);
+  return grant(pbx, form, request, options);
+}
+
+/**
+ * A Call Control token for `client_id` + `client_secret` (the API key). A wrong id or key gets
+ * 401 `invalid_client`, as OAuth servers answer a failed client authentication [?]. The answer has
+ * no refresh token: a client asks again with its key.
+ */
+function clientCredentialsGrant(
+  pbx: Pbx,
+  form: URLSearchParams,
+  _request: SimRequest,
+  options: AuthRouteOptions,
+): SimResponse {
+  const issued = pbx.grantClientToken(form.get("client_id") ?? "", form.get("client_secret") ?? "");
+  if (!issued) return json(401, { error: "invalid_client" });
+  const seconds = issued.expiresInSeconds;
+  return json(200, {
+    token_type: "Bearer",
+    expires_in:
+      options.clientTokenExpiresIn === "minutes" ? Math.max(1, Math.floor(seconds / 60)) : seconds,
+    access_token: issued.token,
+  });
 }
 
 function refreshTokenGrant(pbx: Pbx, form: URLSearchParams, request: SimRequest): SimResponse {

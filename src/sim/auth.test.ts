@@ -139,13 +139,19 @@ describe("V20 login (reference §2)", () => {
       cookie,
     );
     expect(JSON.parse(badClient.text)).toEqual({ error: "invalid_client" });
-    const otherGrant = await connectToken(
-      client,
-      "client_id=x&client_secret=y&grant_type=client_credentials",
-    );
+    const otherGrant = await connectToken(client, "client_id=x&grant_type=password");
     expect([otherGrant.status, JSON.parse(otherGrant.text)]).toEqual([
       400,
       { error: "unsupported_grant_type" },
+    ]);
+    // client_credentials is the Call Control grant: an unknown client is refused (callcontrol.test).
+    const unknownClient = await connectToken(
+      client,
+      "client_id=x&client_secret=y&grant_type=client_credentials",
+    );
+    expect([unknownClient.status, JSON.parse(unknownClient.text)]).toEqual([
+      401,
+      { error: "invalid_client" },
     ]);
     const impersonate = await connectToken(client, `${form}&impersonate=101`, cookie);
     expect(impersonate.status).toBe(403);

@@ -28,9 +28,13 @@ export type RouteMatch =
   | { kind: "not_found" }
   | { kind: "method_not_allowed"; allow: string[] };
 
-/** Exact-path routes only: every path the PBX serves is fixed. */
+/**
+ * Exact-path routes, plus whole subtrees handed to one handler (the Call Control API's paths carry
+ * ids, e.g. `/callcontrol/100/participants/5/drop`); that handler answers 404 and 405 itself.
+ */
 export class Router {
   private readonly routes = new Map<string, Map<string, Handler>>();
+  private readonly subtrees: Array<{ prefix: string; handler: Handler }> = [];
 
   add(method: string, path: string, handler: Handler): this {
     const byMethod = this.routes.get(path) ?? new Map<string, Handler>();
@@ -39,9 +43,20 @@ export class Router {
     return this;
   }
 
+  /** Every method on `prefix` and below it (`prefix/…`), where no exact route matches. */
+  addSubtree(prefix: string, handler: Handler): this {
+    this.subtrees.push({ prefix, handler });
+    return this;
+  }
+
   match(method: string, path: string): RouteMatch {
     const byMethod = this.routes.get(path);
-    if (!byMethod) return { kind: "not_found" };
+    if (!byMethod) {
+      const subtree = this.subtrees.find(
+        ({ prefix }) => path === prefix || path.startsWith(`${prefix}/`),
+      );
+      return subtree ? { kind: "found", handler: subtree.handler } : { kind: "not_found" };
+    }
     const handler = byMethod.get(method.toUpperCase());
     if (handler) return { kind: "found", handler };
     return { kind: "method_not_allowed", allow: [...byMethod.keys()] };

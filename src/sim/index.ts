@@ -1,6 +1,8 @@
 // Public entry of the PBX simulator (`dial3cx/sim`): start it in-process, load scenarios.
 
 export { type LoginFailureMode, REFRESH_COOKIE, V18_SESSION_COOKIE } from "./auth-routes.js";
+export { CALLCONTROL_PREFIX } from "./callcontrol-routes.js";
+export { CALLCONTROL_WS_PATH, type EventKeyCase } from "./callcontrol-socket.js";
 export { LOGIN_REQUIRED_TEXT, MPWEBSERVICE_PATH } from "./myphone-routes.js";
 export type { RequestLogEntry } from "./pbx.js";
 export {
@@ -10,6 +12,7 @@ export {
   loadScenarioFile,
   parseScenario,
   type Scenario,
+  type ScenarioApiClient,
   type ScenarioContact,
   type ScenarioDevice,
   type ScenarioExtension,

@@ -1,12 +1,14 @@
 // The simulated PBX's state and rules, independent of HTTP: extensions and their devices, logins
 // (with 2FA and the per-address lockout), tokens, V18 cookies, MyPhone sessions and their
 // websocket channels, calls with their lifecycle, call history, the request log and the faults.
-import { randomBytes, randomUUID } from "node:crypto";
+// Also the Call Control API clients (reference §10) and their tokens; both APIs see the same calls,
+// and every call change is told to the listeners (the Call Control event sockets).
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { ActionType, ErrorCodes } from "../protocol/gen/myphone_pb.js";
 import { connectionDelta, fullMyInfo, PROFILES, type Refusal, statusDelta } from "./replies.js";
-import type { Scenario, ScenarioExtension } from "./scenario.js";
-import { TokenIssuer } from "./tokens.js";
+import type { Scenario, ScenarioApiClient, ScenarioExtension } from "./scenario.js";
+import { type IssuedToken, TokenIssuer } from "./tokens.js";
 
 export interface DeviceState {
   readonly id: number;
@@ -104,7 +106,14 @@ export interface LoginAttempt {
   checkTotp: boolean;
 }
 
+/** What happened to a call; "ended" also after a drop. */
+export type CallChangeKind = "created" | "updated" | "ended";
+
+export type CallChangeListener = (ext: ExtensionState, call: SimCall, kind: CallChangeKind) => void;
+
 export interface PbxConfig {
+  /** false: a licence without the Call Control API [?]. */
+  callControlLicensed: boolean;
   answerAfterMs: number;
   hangupAfterMs: number | undefined;
   tokenLifetimeSeconds: number;
@@ -133,6 +142,10 @@ export class Pbx {
   private readonly v18Cookies = new Map<string, { extension: string; expiresAtMs: number }>();
   private readonly loginFailures = new Map<string, number[]>();
   private readonly callTimers = new Map<number, NodeJS.Timeout>();
+  private readonly callListeners = new Set<CallChangeListener>();
+  /** Call Control event sockets: the fault `dropWebsockets` ends them too. */
+  readonly apiChannels = new Set<Channel>();
+  private readonly apiClients = new Map<string, ScenarioApiClient>();
   private nextCallId = 1;
 
   constructor(
@@ -152,6 +165,7 @@ export class Pbx {
       history: [],
     }));
     for (const ext of this.extensions) this.byNumber.set(ext.number, ext);
+    for (const client of scenario.apiClients ?? []) this.apiClients.set(client.clientId, client);
     this.tokens = new TokenIssuer(config.tokenLifetimeSeconds, config.now);
     this.faults = { latencyMs: config.latencyMs, failNext: null };
   }
@@ -238,10 +252,41 @@ export class Pbx {
     return this.extension(record.extension);
   }
 
-  /** Fault `expireTokens`: every access token and V18 login cookie stops working. */
+  /** Fault `expireTokens`: every access token, API client token and V18 cookie stops working. */
   expireTokens(): void {
     this.tokens.revokeAll("access");
+    this.tokens.revokeAll("client");
     this.v18Cookies.clear();
+  }
+
+  // ---- Call Control API clients (reference §10) ----
+
+  /**
+   * client_credentials: a new token for a known client with the right key. 3CX allows one active
+   * token per client, so the client's previous token stops working. Whether a wrong key counts
+   * towards the address lockout is not recorded; the simulator does not count it [?].
+   */
+  grantClientToken(clientId: string, apiKey: string): IssuedToken | undefined {
+    const client = this.apiClients.get(clientId);
+    if (!client || !sameSecret(client.apiKey, apiKey)) return undefined;
+    this.tokens.revokeSubject(clientId, "client");
+    return this.tokens.issue(clientId, "client");
+  }
+
+  /** The API client a still-valid Call Control token belongs to. */
+  apiClientOf(token: string | undefined): ScenarioApiClient | undefined {
+    const clientId = this.tokens.verify(token, "client");
+    return clientId === undefined ? undefined : this.apiClients.get(clientId);
+  }
+
+  /** Listens to every call change of every extension; returns the unsubscribe function. */
+  onCallChange(listener: CallChangeListener): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
+  }
+
+  private callChanged(ext: ExtensionState, call: SimCall, kind: CallChangeKind): void {
+    for (const listener of this.callListeners) listener(ext, call, kind);
   }
 
   // ---- MyPhone sessions ----
@@ -299,12 +344,14 @@ export class Pbx {
     for (const session of [...this.sessions.values()]) this.expireSession(session);
   }
 
-  /** Fault `dropWebsockets`: every open websocket ends abruptly; sessions stay valid. */
+  /** Fault `dropWebsockets`: every open websocket ends abruptly; sessions and tokens stay valid. */
   dropAllChannels(): void {
     for (const session of this.sessions.values()) {
       for (const channel of session.channels) channel.terminate();
       session.channels.clear();
     }
+    for (const channel of this.apiChannels) channel.terminate();
+    this.apiChannels.clear();
   }
 
   attachChannel(session: MyPhoneSession, channel: Channel): void {
@@ -383,6 +430,7 @@ export class Pbx {
     this.trimCalls();
     if (refusal) return { call, refusal };
     this.pushToExtension(ext, connectionDelta(ext, call, ActionType.INSERTED));
+    this.callChanged(ext, call, "created");
     this.schedule(call, this.config.answerAfterMs, () => this.connectCall(ext, call));
     return { call };
   }
@@ -428,6 +476,7 @@ export class Pbx {
     call.state = "connected";
     call.connectedAt = this.now();
     this.pushToExtension(ext, connectionDelta(ext, call, ActionType.UPDATED));
+    this.callChanged(ext, call, "updated");
     const hangupAfter = this.config.hangupAfterMs;
     if (hangupAfter !== undefined) this.schedule(call, hangupAfter, () => this.endCall(ext, call));
   }
@@ -472,6 +521,7 @@ export class Pbx {
     });
     ext.history.length = Math.min(ext.history.length, MAX_HISTORY_PER_EXTENSION);
     this.pushToExtension(ext, connectionDelta(ext, call, ActionType.DELETED));
+    this.callChanged(ext, call, "ended");
   }
 
   private schedule(call: SimCall, delayMs: number, action: () => void): void {
@@ -542,6 +592,12 @@ export class Pbx {
     this.callTimers.clear();
     this.dropAllChannels();
   }
+}
+
+function sameSecret(expected: string, given: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function invalid(parameter: string, message: string): Refusal {

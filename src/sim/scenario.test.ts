@@ -8,6 +8,7 @@ import {
   DEFAULT_TOTP_SECRET,
   defaultScenario,
   loadScenarioFile,
+  parseScenario,
 } from "./scenario.js";
 import { startSimulator } from "./server.js";
 
@@ -60,14 +61,30 @@ describe("default scenario", () => {
 });
 
 describe("loadScenarioFile", () => {
-  it("loads a valid file, with defaults and an ignored apiClients list", async () => {
+  it("loads a valid file, with defaults and an apiClients list", async () => {
     const path = await scenarioFile(
       "ok.json",
-      JSON.stringify({ ...minimal, apiClients: [{ clientId: "x" }] }),
+      JSON.stringify({ ...minimal, apiClients: [{ clientId: "900", apiKey: "k" }] }),
     );
     const scenario = await loadScenarioFile(path);
     expect(scenario.extensions[0]).toMatchObject({ number: "200", lastName: "", devices: [] });
     expect(scenario.contacts).toEqual([]);
+    expect(scenario.apiClients).toEqual([{ clientId: "900", apiKey: "k", monitor: [] }]);
+  });
+
+  it("refuses API clients without a key, twice the same id, or monitoring no extension", () => {
+    const ext = minimal.extensions[0]!.number;
+    const attempt = (apiClients: unknown) => () => parseScenario({ ...minimal, apiClients });
+    expect(attempt([{ clientId: "900" }])).toThrow("apiClients.0.apiKey");
+    expect(
+      attempt([
+        { clientId: "900", apiKey: "a" },
+        { clientId: "900", apiKey: "b" },
+      ]),
+    ).toThrow("duplicate clientId 900");
+    expect(attempt([{ clientId: "900", apiKey: "a", monitor: [ext, "555"] }])).toThrow(
+      "apiClients.0.monitor.1: 555 is not an extension of the scenario",
+    );
   });
 
   it("refuses a missing file, bad JSON and an invalid scenario with the path and the first error", async () => {

@@ -63,14 +63,27 @@ const ContactSchema = z
     message: "a contact needs at least one of mobile, business, home",
   });
 
+/**
+ * A Call Control API client (reference §10 "Setup"): its Client ID, the API key shown once, and
+ * the extensions it may monitor and control. Any other extension answers 403.
+ */
+const ApiClientSchema = z.strictObject({
+  clientId: nonEmpty,
+  apiKey: z.string().min(1),
+  monitor: z.array(z.string().regex(/^[0-9]{2,8}$/, "must be 2 to 8 digits")).default([]),
+});
+
 export const ScenarioSchema = z
   .strictObject({
     extensions: z.array(ExtensionSchema).min(1, "at least one extension is needed"),
     contacts: z.array(ContactSchema).default([]),
-    /** Call Control API clients: accepted and ignored until that API is simulated (later issue). */
-    apiClients: z.array(z.unknown()).optional(),
+    /** Call Control API clients (reference §10); V20 only. */
+    apiClients: z.array(ApiClientSchema).optional(),
+    /** false: a licence without the Call Control API (every /callcontrol request gets 403) [?]. */
+    callControlLicensed: z.boolean().optional(),
   })
   .superRefine((scenario, ctx) => {
+    checkApiClients(scenario, ctx);
     const seenNumbers = new Set<string>();
     const seenEmails = new Set<string>();
     scenario.extensions.forEach((ext, index) => {
@@ -94,7 +107,37 @@ export const ScenarioSchema = z
     });
   });
 
+function checkApiClients(
+  scenario: {
+    extensions: { number: string }[];
+    apiClients?: { clientId: string; monitor: string[] }[];
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const numbers = new Set(scenario.extensions.map((ext) => ext.number));
+  const seenIds = new Set<string>();
+  scenario.apiClients?.forEach((client, index) => {
+    if (seenIds.has(client.clientId)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiClients", index, "clientId"],
+        message: `duplicate clientId ${client.clientId}`,
+      });
+    }
+    seenIds.add(client.clientId);
+    client.monitor.forEach((dn, dnIndex) => {
+      if (numbers.has(dn)) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiClients", index, "monitor", dnIndex],
+        message: `${dn} is not an extension of the scenario`,
+      });
+    });
+  });
+}
+
 export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioApiClient = NonNullable<Scenario["apiClients"]>[number];
 export type ScenarioExtension = Scenario["extensions"][number];
 export type ScenarioDevice = ScenarioExtension["devices"][number];
 export type ScenarioContact = Scenario["contacts"][number];

@@ -1,5 +1,6 @@
 // Starts the simulated PBX: one node:http(s) server on loopback carrying the login routes, the
-// MPWebService endpoint, the `/ws/webclient` upgrade and `/__sim/`. Owns the request pipeline
+// MPWebService endpoint, the `/ws/webclient` upgrade, the Call Control API (V20: `/callcontrol`
+// and its `/callcontrol/ws` upgrade) and `/__sim/`. Owns the request pipeline
 // (body limit, latency, failNext, 404/405, request log, crash guard) and the clean shutdown.
 import {
   createServer as createHttpServer,
@@ -11,6 +12,12 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
 import { addAuthRoutes, type LoginFailureMode } from "./auth-routes.js";
+import { addCallControlRoutes } from "./callcontrol-routes.js";
+import {
+  CALLCONTROL_WS_PATH,
+  CallControlSockets,
+  type EventKeyCase,
+} from "./callcontrol-socket.js";
 import { CONTROL_PREFIX, controlRouter } from "./control-routes.js";
 import {
   isLoopback,
@@ -57,6 +64,15 @@ export interface SimulatorOptions {
   lockout?: { max: number; windowMs: number };
   /** Clock for tokens, sessions, lockout, TOTP and timestamps. Default Date.now. */
   now?: () => number;
+  /**
+   * false: a licence without the Call Control API, every `/callcontrol` request gets 403 [?].
+   * Default: the scenario's `callControlLicensed`, else true.
+   */
+  callControlLicensed?: boolean;
+  /** Unit of a client_credentials `expires_in`: "seconds" (20.0.9 on, default) or "minutes". */
+  callControlExpiresIn?: "seconds" | "minutes";
+  /** Key casing of Call Control events (reference §10 "Casing"). Default "snake". */
+  callControlEventKeys?: EventKeyCase;
 }
 
 export interface Simulator {
@@ -78,10 +94,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tls = await resolveTls(options.tls);
   const pbx = new Pbx(settings.scenario, settings);
   const router = new Router();
-  addAuthRoutes(router, pbx, settings);
+  addAuthRoutes(router, pbx, {
+    ...settings,
+    clientTokenExpiresIn: settings.callControlExpiresIn,
+  });
   addMyPhoneRoutes(router, pbx);
+  // The Call Control API came with V20 (reference §10): a V18 answers 404 to all of it.
+  if (settings.pbxVersion === 20) addCallControlRoutes(router, pbx);
   const control = controlRouter(pbx);
   const sockets = new WebclientSockets(pbx, settings.addpIntervalMs);
+  const apiSockets =
+    settings.pbxVersion === 20
+      ? new CallControlSockets(pbx, settings.callControlEventKeys)
+      : undefined;
   const pending = new Set<NodeJS.Timeout>();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -97,7 +122,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     : createHttpServer(onRequest);
   server.on("upgrade", (req, socket, head) => {
     try {
-      sockets.handleUpgrade(req, socket, head);
+      if (apiSockets && parseTarget(req.url)?.pathname === CALLCONTROL_WS_PATH) {
+        apiSockets.handleUpgrade(req, socket, head);
+      } else sockets.handleUpgrade(req, socket, head);
     } catch {
       socket.destroy(); // a throwing event listener would take the whole process down
     }
@@ -126,6 +153,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       pending.clear();
       pbx.stop();
       sockets.stop();
+      apiSockets?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
@@ -148,6 +176,10 @@ function resolveOptions(options: SimulatorOptions) {
     loginFailure: options.loginFailure ?? "status",
     lockout: options.lockout ?? { max: 5, windowMs: 600_000 },
     now: options.now ?? Date.now,
+    callControlLicensed:
+      options.callControlLicensed ?? options.scenario?.callControlLicensed ?? true,
+    callControlExpiresIn: options.callControlExpiresIn ?? "seconds",
+    callControlEventKeys: options.callControlEventKeys ?? "snake",
   };
   const problem = checkSettings(settings);
   if (problem) throw new ConfigError(`Invalid simulator option: ${problem}`);
@@ -165,6 +197,8 @@ function checkSettings(s: {
   sessionIdleMs: number;
   loginFailure: string;
   lockout: { max: number; windowMs: number };
+  callControlExpiresIn: string;
+  callControlEventKeys: string;
 }): string | undefined {
   if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535) return `port ${s.port}`;
   if (s.pbxVersion !== 20 && s.pbxVersion !== 18) return `pbxVersion ${s.pbxVersion} (20 or 18)`;
@@ -187,6 +221,12 @@ function checkSettings(s: {
   if (s.loginFailure !== "status" && s.loginFailure !== "http401")
     return `loginFailure ${s.loginFailure}`;
   if (!(s.lockout.max >= 1) || !(s.lockout.windowMs > 0)) return "lockout (max >= 1, windowMs > 0)";
+  if (s.callControlExpiresIn !== "seconds" && s.callControlExpiresIn !== "minutes") {
+    return `callControlExpiresIn ${s.callControlExpiresIn} ("seconds" or "minutes")`;
+  }
+  if (s.callControlEventKeys !== "snake" && s.callControlEventKeys !== "pascal") {
+    return `callControlEventKeys ${s.callControlEventKeys} ("snake" or "pascal")`;
+  }
   return undefined;
 }
 

@@ -1,10 +1,12 @@
 // Access and refresh tokens of the simulated V20 PBX. They are JWT-shaped (base64url
 // header.payload.signature, claims unique_name, role, exp) but signed HS256 with a key of this
 // simulator: the real PBX signs ES256 [L], and no client should verify signatures anyway.
-// Every issued token is also kept in a registry, so that faults can revoke them all at once.
+// Every issued token is also kept in a registry, so that faults can revoke them all at once, and
+// a Call Control client's new token can revoke its old one (one active token per client, §10).
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 
-export type TokenKind = "access" | "refresh";
+/** "client": a Call Control API token (client_credentials); its subject is the client id. */
+export type TokenKind = "access" | "refresh" | "client";
 
 export interface IssuedToken {
   token: string;
@@ -12,6 +14,7 @@ export interface IssuedToken {
 }
 
 interface TokenRecord {
+  /** The extension, or the API client id of a "client" token. */
   extension: string;
   kind: TokenKind;
   expiresAtMs: number;
@@ -20,8 +23,9 @@ interface TokenRecord {
 /** Refresh tokens are said to last 60 or 90 days [L]; we pick 60 [?]. */
 const REFRESH_LIFETIME_SECONDS = 60 * 24 * 3600;
 
-/** The role claim of an ordinary user; the real value is not recorded [?]. */
+/** The role claims of an ordinary user and of an API client; the real values are not recorded [?]. */
 const USER_ROLE = "users";
+const CLIENT_ROLE = "api";
 
 export class TokenIssuer {
   private readonly key = randomBytes(32);
@@ -34,12 +38,12 @@ export class TokenIssuer {
 
   issue(extension: string, kind: TokenKind): IssuedToken {
     this.prune();
-    const lifetime = kind === "access" ? this.accessLifetimeSeconds : REFRESH_LIFETIME_SECONDS;
+    const lifetime = kind === "refresh" ? REFRESH_LIFETIME_SECONDS : this.accessLifetimeSeconds;
     const nowMs = this.now();
     const jti = randomUUID();
     const claims = {
       unique_name: extension,
-      role: USER_ROLE,
+      role: kind === "client" ? CLIENT_ROLE : USER_ROLE,
       token_use: kind,
       jti,
       iat: Math.floor(nowMs / 1000),
@@ -57,6 +61,13 @@ export class TokenIssuer {
     if (!record || record.kind !== kind) return undefined;
     if (this.now() >= record.expiresAtMs) return undefined;
     return record.extension;
+  }
+
+  /** Revokes every token of `kind` issued to `subject` (an extension or API client id). */
+  revokeSubject(subject: string, kind: TokenKind): void {
+    for (const [jti, record] of this.issued) {
+      if (record.kind === kind && record.extension === subject) this.issued.delete(jti);
+    }
   }
 
   /** Revokes every token of `kind` (fault injection). */

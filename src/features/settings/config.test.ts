@@ -296,6 +296,38 @@ describe("resolveSettings", () => {
     );
   });
 
+  it("takes the driver from --driver over the config, and the client id from flag > env > config", () => {
+    const config = { driver: "webclient" as const, client_id: "900" };
+    expect(resolveSettings({ env: {}, config })).toMatchObject({
+      driver: "webclient",
+      clientId: "900",
+    });
+    expect(
+      resolveSettings({
+        flags: { driver: "callcontrol" },
+        env: { DIAL3CX_CLIENT_ID: "901" },
+        config,
+      }),
+    ).toMatchObject({ driver: "callcontrol", clientId: "901" });
+    expect(
+      resolveSettings({ flags: { clientId: "902" }, env: { DIAL3CX_CLIENT_ID: "901" }, config })
+        .clientId,
+    ).toBe("902");
+    expect(() => resolveSettings({ flags: { driver: "sip" }, env: {} })).toThrow(
+      '--driver must be "auto", "webclient" or "callcontrol"',
+    );
+    expect(() => resolveSettings({ env: { DIAL3CX_CLIENT_ID: "a b" } })).toThrow(
+      /^DIAL3CX_CLIENT_ID must be a client id/,
+    );
+  });
+
+  it("reads client_id quoted or as bare digits", async () => {
+    await writeFile(file, 'client_id = 900\ndriver = "callcontrol"\n');
+    expect(await loadConfig(file)).toEqual({ client_id: "900", driver: "callcontrol" });
+    const error = await configErrorFor('client_id = "has space"\n');
+    expect(error.message).toContain("client_id must be a client id");
+  });
+
   it("rejects a bad environment variable as a config error naming it", () => {
     const attempt = () => resolveSettings({ env: { DIAL3CX_FINGERPRINT: "nope" } });
     expect(attempt).toThrow(ConfigError);

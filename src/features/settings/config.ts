@@ -31,6 +31,8 @@ export interface Config {
   dedupe_seconds?: number;
   contacts?: string[];
   driver?: Driver;
+  /** Client ID of a Call Control API client; its API key lives in the keyring or DIAL3CX_API_KEY. */
+  client_id?: string;
   /** Gateway: URLs that receive call and device events. */
   webhooks?: string[];
   /** Gateway: web origins allowed to call its API. */
@@ -77,6 +79,19 @@ export function normalizeRegion(input: string): Checked<string> {
 
 function normalizeOutboundPrefix(input: string): Checked<string> {
   return /^\d*$/.test(input) ? { value: input } : { problem: 'must be digits, like "0"' };
+}
+
+export function normalizeClientId(input: string): Checked<string> {
+  const trimmed = input.trim();
+  return /^[\x21-\x7e]{1,64}$/.test(trimmed)
+    ? { value: trimmed }
+    : { problem: 'must be a client id, like "900" (printable, no spaces)' };
+}
+
+export function normalizeDriver(input: string): Checked<Driver> {
+  return input === "auto" || input === "webclient" || input === "callcontrol"
+    ? { value: input }
+    : { problem: 'must be "auto", "webclient" or "callcontrol"' };
 }
 
 function normalizeNonEmpty(input: string): Checked<string> {
@@ -143,6 +158,12 @@ const configSchema = z.object({
     .enum(["auto", "webclient", "callcontrol"], {
       error: 'must be "auto", "webclient" or "callcontrol"',
     })
+    .optional(),
+  // The Client ID doubles as a route point DN, so it is often digits: accept them unquoted.
+  client_id: z
+    .union([z.string(), z.int().nonnegative()], { error: 'must be a client id, like "900"' })
+    .transform(String)
+    .transform(checkedBy(normalizeClientId))
     .optional(),
   // Gateway (`dial3cx serve`): checked when the gateway starts.
   webhooks: z.array(z.string(), { error: 'must be a list of URLs, like ["https://…"]' }).optional(),
@@ -331,6 +352,10 @@ export interface SettingsFlags {
   ca?: string;
   fingerprint?: string;
   insecure?: boolean;
+  /** --driver */
+  driver?: string;
+  /** --client-id (the API key is never a flag) */
+  clientId?: string;
 }
 
 /** The effective settings, with defaults filled in. */
@@ -348,6 +373,8 @@ export interface Settings {
   dedupeSeconds: number;
   contacts: string[];
   driver: Driver;
+  /** Call Control API client id (flag, DIAL3CX_CLIENT_ID or client_id). */
+  clientId?: string;
   webhooks: string[];
   allowedOrigins: string[];
 }
@@ -355,8 +382,8 @@ export interface Settings {
 export const DEFAULT_DEDUPE_SECONDS = 3;
 
 /**
- * Precedence: flags > environment (DIAL3CX_PBX, _EXTENSION, _DEVICE, _CA, _FINGERPRINT, _REGION) >
- * config file > defaults. A bad flag is a BadInputError, a bad environment variable a ConfigError.
+ * Precedence: flags > environment (DIAL3CX_PBX, _EXTENSION, _DEVICE, _CA, _FINGERPRINT, _REGION,
+ * _CLIENT_ID) > config file > defaults. The driver comes from --driver or the config file. A bad flag is a BadInputError, a bad environment variable a ConfigError.
  * An empty environment variable counts as unset.
  */
 export function resolveSettings(input: {
@@ -402,7 +429,16 @@ export function resolveSettings(input: {
     confirm: config.confirm ?? false,
     dedupeSeconds: config.dedupe_seconds ?? DEFAULT_DEDUPE_SECONDS,
     contacts: config.contacts ?? [],
-    driver: config.driver ?? "auto",
+    driver:
+      (flags.driver === undefined
+        ? undefined
+        : checkOrThrow(normalizeDriver(flags.driver), (p) => badFlag("driver", p))) ??
+      config.driver ??
+      "auto",
+    clientId:
+      flag("client-id", flags.clientId, normalizeClientId) ??
+      fromEnv("DIAL3CX_CLIENT_ID", normalizeClientId) ??
+      config.client_id,
     webhooks: config.webhooks ?? [],
     allowedOrigins: config.allowed_origins ?? [],
   };

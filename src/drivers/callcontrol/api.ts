@@ -1,0 +1,290 @@
+// HTTP side of the Call Control API (reference §10): the client_credentials token and bearer
+// requests that fetch a new token once when the PBX answers 401. Failures become typed errors
+// tagged with what went wrong (wrong key, no API, no licence, DN not monitored), so that `auto`
+// driver selection and `dial3cx doctor` can tell them apart without parsing messages.
+//
+// Token lifetime: `expires_in` is seconds since 20.0.9 and was minutes before (§2, §12.4). A value
+// above 600 can only be seconds; one of 600 or less may be either, and is read as seconds, the
+// shorter reading: at worst a token is replaced early, never used after it expired. A 401 still
+// gets one new token, whatever the clock said.
+import {
+  AuthError,
+  type Dial3cxError,
+  NetworkError,
+  ProtocolError,
+  RejectedError,
+} from "../../errors.js";
+import { PbxHttp, type PbxResponse } from "../http.js";
+import { listedDns, pick } from "./model.js";
+
+export type ApiKeySource = string | (() => Promise<string>);
+
+export interface CallControlCredentials {
+  clientId: string;
+  apiKey: ApiKeySource;
+}
+
+/** Why Call Control cannot be used, as far as the PBX's answers tell. */
+export type CallControlProblem =
+  /** 401 on the token: wrong client id or API key. */
+  | "credentials"
+  /** 404 on the token: not a V20 PBX (V18 has no Call Control API). */
+  | "unavailable"
+  /** 403 on every `/callcontrol` path: a licence without the Call Control API [?]. */
+  | "unlicensed"
+  /** 403 on this DN only: the API client does not monitor the extension. */
+  | "not_monitored"
+  /** 404 on the DN: no such extension. */
+  | "unknown_dn";
+
+const problems = new WeakMap<Error, CallControlProblem>();
+
+function tagged<E extends Error>(error: E, problem: CallControlProblem): E {
+  problems.set(error, problem);
+  return error;
+}
+
+/** What a Call Control error says about the PBX's setup; undefined for other errors. */
+export function callControlProblem(error: unknown): CallControlProblem | undefined {
+  return error instanceof Error ? problems.get(error) : undefined;
+}
+
+const TOKEN_PATH = "/connect/token";
+/** Renew this long before the computed expiry, and never later than 90 % into the lifetime. */
+const RENEW_MARGIN_MS = 30_000;
+
+interface Token {
+  value: string;
+  renewAt: number;
+}
+
+/**
+ * The token of one API client on one PBX, shared by every driver of this process: 3CX keeps one
+ * active token per client, so a gateway serving several extensions through one API client must
+ * not have each driver revoke the others' token.
+ */
+interface TokenSlot {
+  token?: Token;
+  fetching?: Promise<string>;
+}
+
+const tokenSlots = new Map<string, TokenSlot>();
+
+function slotFor(origin: string, clientId: string): TokenSlot {
+  const key = `${clientId}@${origin}`;
+  let slot = tokenSlots.get(key);
+  if (!slot) {
+    slot = {};
+    tokenSlots.set(key, slot);
+  }
+  return slot;
+}
+
+export class CallControlApi {
+  private readonly slot: TokenSlot;
+
+  constructor(
+    readonly http: PbxHttp,
+    readonly credentials: CallControlCredentials,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.slot = slotFor(http.base.origin, credentials.clientId);
+  }
+
+  get clientId(): string {
+    return this.credentials.clientId;
+  }
+
+  /** A token believed valid: the current one, or a new one when it is due. */
+  async validToken(): Promise<string> {
+    const token = this.slot.token;
+    if (token && this.now() < token.renewAt) return token.value;
+    return this.newToken();
+  }
+
+  /**
+   * A token other than `refused`: when a concurrent request already replaced it, that one, else a
+   * new one. 3CX keeps one active token per client, so two requests must not both renew.
+   */
+  async tokenAfter(refused: string): Promise<string> {
+    const token = this.slot.token;
+    if (token && token.value !== refused) return token.value;
+    return this.newToken();
+  }
+
+  private newToken(): Promise<string> {
+    const slot = this.slot;
+    slot.fetching ??= this.requestToken().finally(() => {
+      slot.fetching = undefined;
+    });
+    return slot.fetching;
+  }
+
+  private async requestToken(): Promise<string> {
+    const { clientId, apiKey } = this.credentials;
+    const secret = typeof apiKey === "string" ? apiKey : await apiKey();
+    const response = await this.http.request("POST", TOKEN_PATH, {
+      form: { client_id: clientId, client_secret: secret, grant_type: "client_credentials" },
+      noCookies: true,
+    });
+    const body = PbxHttp.json(response);
+    const accessToken = pick(body, "access_token");
+    if (response.status === 200 && typeof accessToken === "string" && accessToken !== "") {
+      this.slot.token = { value: accessToken, renewAt: this.renewAt(pick(body, "expires_in")) };
+      return accessToken;
+    }
+    throw this.tokenRefused(response, body);
+  }
+
+  private renewAt(expiresIn: unknown): number {
+    const seconds = Number(expiresIn);
+    // No usable lifetime: renew on the first 401 only.
+    if (!Number.isFinite(seconds) || seconds <= 0) return Number.POSITIVE_INFINITY;
+    // Seconds either way: above 600 it cannot be minutes (ten hours), at or below 600 the shorter
+    // reading is the safe one (see the header).
+    const lifetimeMs = seconds * 1000;
+    const margin = Math.min(RENEW_MARGIN_MS, lifetimeMs * 0.1);
+    return this.now() + lifetimeMs - margin;
+  }
+
+  private tokenRefused(response: PbxResponse, body: unknown): Dial3cxError {
+    const status = response.status;
+    const error = pick(body, "error");
+    const origin = this.http.base.origin;
+    if (status === 401 || error === "invalid_client" || error === "unauthorized_client") {
+      return tagged(
+        new AuthError(
+          `The PBX rejected the Call Control API credentials (HTTP ${status}): wrong client id "${this.clientId}" or wrong API key. Check client_id (or DIAL3CX_CLIENT_ID) and the API key (DIAL3CX_API_KEY or the keyring) against Admin Console → Integrations → API; a lost key can only be regenerated there.`,
+        ),
+        "credentials",
+      );
+    }
+    if (status === 404) {
+      return tagged(
+        new ProtocolError(
+          `${origin} has no Call Control API (POST ${TOKEN_PATH} answered 404): it needs 3CX V20, and this looks like a V18 PBX. Use the web-client driver (driver = "webclient" or "auto").`,
+        ),
+        "unavailable",
+      );
+    }
+    if (error === "unsupported_grant_type") {
+      return tagged(
+        new ProtocolError(
+          `${origin} grants no Call Control tokens (unsupported_grant_type): its 3CX version has no Call Control API. Use the web-client driver.`,
+        ),
+        "unavailable",
+      );
+    }
+    if (status === 403) {
+      return tagged(
+        new AuthError(
+          `The PBX refused a Call Control token to API client "${this.clientId}" (HTTP 403): tick "3CX Call Control API Access" for it in Admin Console → Integrations → API, or check that this address is not blocked.`,
+        ),
+        "credentials",
+      );
+    }
+    if (status >= 500) return serverFailed(status, "the Call Control token request");
+    return new ProtocolError(
+      `The PBX answered the Call Control token request with HTTP ${status} and no token.`,
+    );
+  }
+
+  /**
+   * A bearer request. On 401 the request was refused, so it is sent once more with a new token
+   * (never a request that may have been carried out). A second 401 is an AuthError.
+   */
+  async request(method: "GET" | "POST", path: string, json?: unknown): Promise<PbxResponse> {
+    const first = await this.validToken();
+    const response = await this.send(method, path, first, json);
+    if (response.status !== 401) return response;
+    const second = await this.tokenAfter(first);
+    const again = await this.send(method, path, second, json);
+    if (again.status !== 401) return again;
+    throw new AuthError(
+      `The PBX refused a Call Control token it had just issued to API client "${this.clientId}" (HTTP 401). Another program may be using the same API client (3CX keeps one active token per client), or its access was revoked.`,
+    );
+  }
+
+  private send(method: string, path: string, token: string, json: unknown) {
+    return this.http.request(method, path, {
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      ...(json === undefined ? {} : { json }),
+      noCookies: true,
+    });
+  }
+
+  /** GET returning the JSON body; 403 and 404 are explained for the DN in the path. */
+  async getJson(path: string, dn: string): Promise<unknown> {
+    const response = await this.request("GET", path);
+    if (response.status === 200) return PbxHttp.json(response);
+    throw await this.refusal(response, dn, `GET ${path}`);
+  }
+
+  /** The typed error for a non-2xx answer on a DN's path. */
+  async refusal(response: PbxResponse, dn: string, what: string): Promise<Dial3cxError> {
+    const status = response.status;
+    if (status === 403) return this.explainForbidden(dn);
+    if (status === 404 && !(await this.dnExists(dn))) {
+      return tagged(
+        new RejectedError(
+          `Extension ${dn} is not known to the Call Control API of the PBX (HTTP 404). Check the extension number.`,
+        ),
+        "unknown_dn",
+      );
+    }
+    if (status >= 500) return serverFailed(status, what);
+    const text = reasonText(response);
+    return new RejectedError(
+      `The PBX refused ${what} (HTTP ${status})${text ? `: ${text}` : ""}.`,
+      status,
+      text,
+    );
+  }
+
+  /**
+   * 403 on a DN: not monitored by this client, or (when `GET /callcontrol` is refused as well)
+   * a licence without the Call Control API. The PBX's 403 body says neither [?].
+   */
+  async explainForbidden(dn: string): Promise<RejectedError> {
+    const list = await this.request("GET", "/callcontrol").catch(() => undefined);
+    if (list?.status === 403) {
+      return tagged(
+        new RejectedError(
+          `The PBX refuses every Call Control request of API client "${this.clientId}" (HTTP 403): its licence has no Call Control API (3CX requires an Enterprise licence), or the client lacks "3CX Call Control API Access". Use the web-client driver, or ask the PBX admin.`,
+          403,
+        ),
+        "unlicensed",
+      );
+    }
+    return tagged(
+      new RejectedError(
+        `Extension ${dn} is not monitored by API client "${this.clientId}" (HTTP 403). Add it under Admin Console → Integrations → API → ${this.clientId} → Extensions to monitor.`,
+        403,
+      ),
+      "not_monitored",
+    );
+  }
+
+  /** Whether `GET /callcontrol` lists the DN; true when that cannot be told. */
+  private async dnExists(dn: string): Promise<boolean> {
+    const list = await this.request("GET", "/callcontrol").catch(() => undefined);
+    if (list?.status !== 200) return true;
+    return listedDns(PbxHttp.json(list)).includes(dn);
+  }
+}
+
+export function serverFailed(status: number, what: string): NetworkError {
+  return new NetworkError(
+    `The PBX failed to answer ${what} (HTTP ${status}). Try again later; if it keeps failing, the PBX needs attention.`,
+  );
+}
+
+/** `reasontext` of a CallControlResultResponse, or a short error text. */
+export function reasonText(response: PbxResponse): string | undefined {
+  const body = PbxHttp.json(response);
+  for (const key of ["reasontext", "error", "message"]) {
+    const value = pick(body, key);
+    if (typeof value === "string" && value.trim() !== "") return value.trim().slice(0, 300);
+  }
+  return undefined;
+}

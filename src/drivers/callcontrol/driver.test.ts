@@ -1,0 +1,367 @@
+// The Call Control driver against the simulator over real HTTP and websockets: devices, calls on a
+// device or on the DN, events, hang-up, token renewal, reconnects, and each refusal as a typed
+// error with the CLI's exit code. Then every operation through both drivers, via the client.
+import { afterEach, describe, expect, it } from "vitest";
+import { AuthError, ProtocolError, RejectedError } from "../../errors.js";
+import { connect, type Dial3cxClient } from "../../features/client.js";
+import {
+  DEFAULT_DEMO_PASSWORD,
+  defaultScenario,
+  type RequestLogEntry,
+  type Scenario,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from "../../sim/index.js";
+import { WireClient } from "../../sim/testing.js";
+import type { CallChange, ConnectionState, DriverCall } from "../driver.js";
+import { callControlProblem } from "./api.js";
+import { CallControlDriver, type CallControlOptions } from "./driver.js";
+
+const API_KEY = "driver-test-key";
+const DESK_PHONE = "sip:100@192.168.178.20:5062;rinstance=a1";
+const WINDOWS_APP = "sip:100@192.168.178.34:51470;rinstance=7c1e2f9a4b3d5e60";
+const scenario: Scenario = {
+  ...defaultScenario,
+  apiClients: [
+    { clientId: "900", apiKey: API_KEY, monitor: ["100"] },
+    // A second client, to act on the PBX without revoking the driver's token.
+    { clientId: "901", apiKey: "other-key", monitor: ["100"] },
+  ],
+};
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Pbx {
+  sim: Simulator;
+  wire: WireClient;
+}
+
+async function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
+  const sim = await startSimulator({ scenario, answerAfterMs: 40, ...options });
+  const wire = new WireClient(sim.url, sim.certPem);
+  cleanups.push(async () => {
+    await wire.close();
+    await sim.stop();
+  });
+  return { sim, wire };
+}
+
+async function driverFor(
+  pbx: Pbx,
+  options: Partial<CallControlOptions> = {},
+): Promise<CallControlDriver> {
+  const driver = await CallControlDriver.connect({
+    pbx: pbx.sim.url,
+    extension: "100",
+    clientId: "900",
+    apiKey: API_KEY,
+    timeoutMs: 3000,
+    ...options,
+  });
+  cleanups.push(() => driver.close());
+  return driver;
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+async function getJson<T>(wire: WireClient, path: string): Promise<T> {
+  return JSON.parse((await wire.request("GET", path)).text) as T;
+}
+
+async function requestLines(wire: WireClient): Promise<string[]> {
+  const log = await getJson<RequestLogEntry[]>(wire, "/__sim/requests");
+  return log.map((e) => `${e.method} ${e.path} ${e.status}`);
+}
+
+function recordCalls(driver: CallControlDriver | Dial3cxClient) {
+  const events: Array<[CallChange, DriverCall]> = [];
+  driver.on("call", ({ type, call }) => events.push([type, call]));
+  return events;
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function otherClientToken(wire: WireClient): Promise<string> {
+  const answer = await wire.request("POST", "/connect/token", {
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials&client_id=901&client_secret=other-key",
+  });
+  return (JSON.parse(answer.text) as { access_token: string }).access_token;
+}
+
+describe("CallControlDriver", () => {
+  it("reads the devices of the DN; the SIP contact is the device id", async () => {
+    const pbx = await simulator();
+    const driver = await driverFor(pbx);
+    expect(driver.kind).toBe("callcontrol");
+    expect(driver.extensionInfo()).toEqual({ extension: "100" });
+    expect(driver.devices()).toEqual([
+      { id: DESK_PHONE, contact: DESK_PHONE, userAgent: "Yealink SIP-T46S" },
+      {
+        id: WINDOWS_APP,
+        contact: WINDOWS_APP,
+        userAgent: "3CX Desktop App for Windows 20.0.1",
+      },
+    ]);
+    expect(driver.calls()).toEqual([]);
+  });
+
+  it("places a call on a device and follows it: created, updated (connected), ended", async () => {
+    const pbx = await simulator({ hangupAfterMs: 40 });
+    const driver = await driverFor(pbx);
+    const events = recordCalls(driver);
+    await driver.makeCall("004930123456", { id: WINDOWS_APP, contact: WINDOWS_APP });
+    await until(() => events.some(([type]) => type === "ended"));
+    expect(events.map(([type, call]) => [type, call.state])).toEqual([
+      ["created", "dialing"],
+      ["updated", "connected"],
+      ["ended", "ended"],
+    ]);
+    expect(events[0]![1]).toMatchObject({
+      number: "004930123456",
+      name: "Ada Lovelace",
+      incoming: false,
+    });
+    const [call] = await getJson<Array<{ device: string; state: string }>>(
+      pbx.wire,
+      "/__sim/calls",
+    );
+    expect(call).toMatchObject({ device: WINDOWS_APP, state: "ended" });
+    expect(driver.calls()).toEqual([]);
+    const lines = await requestLines(pbx.wire);
+    expect(lines).toContain(
+      `POST /callcontrol/100/devices/${encodeURIComponent(WINDOWS_APP)}/makecall 200`,
+    );
+  });
+
+  it("places a call on the DN without a device, and hangs it up by dropping the participant", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const driver = await driverFor(pbx);
+    const events = recordCalls(driver);
+    await driver.makeCall("101");
+    expect(driver.calls()).toMatchObject([
+      { number: "101", state: "dialing", name: "Max Mustermann" },
+    ]);
+    const id = driver.calls()[0]!.id;
+    await driver.hangup(id);
+    expect(driver.calls()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the remove event changes nothing
+    expect(events.map(([type]) => type)).toEqual(["created", "ended"]);
+    const lines = await requestLines(pbx.wire);
+    expect(lines).toContain("POST /callcontrol/100/makecall 200");
+    expect(lines).toContain(`POST /callcontrol/100/participants/${id}/drop 200`);
+    const error = await failure(driver.hangup(id));
+    expect(error).toBeInstanceOf(RejectedError);
+    expect(error.message).toContain(`There is no call ${id}`);
+  });
+
+  it("follows calls placed elsewhere (the web client) through the events", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const driver = await driverFor(pbx);
+    const events = recordCalls(driver);
+    const web = await connect({
+      pbx: pbx.sim.url,
+      extension: "100",
+      password: DEFAULT_DEMO_PASSWORD,
+      driver: "webclient",
+      timeoutMs: 3000,
+    });
+    cleanups.push(() => web.close());
+    await web.makeCall("101");
+    await until(() => events.length === 1);
+    expect(events[0]).toMatchObject(["created", { number: "101", state: "dialing" }]);
+    await web.hangupAll();
+    await until(() => events.length === 2);
+    expect(events[1]).toMatchObject(["ended", { state: "ended" }]);
+  });
+
+  it("refuses a bad destination and a device that is gone, as typed errors", async () => {
+    const pbx = await simulator();
+    const driver = await driverFor(pbx);
+    const bad = await failure(driver.makeCall("12a"));
+    expect(bad).toBeInstanceOf(RejectedError);
+    expect(bad.message).toMatch(/refused the call to 12a: .*not a dialable number/);
+    const gone = await failure(driver.makeCall("101", { id: "x", contact: "sip:gone@10.0.0.9" }));
+    expect((gone as RejectedError).code).toBe("device_not_found");
+    expect((gone as RejectedError).exitCode).toBe(4);
+  });
+
+  it("turns a wrong API key or client id into an AuthError (exit 3) and never retries it", async () => {
+    const pbx = await simulator();
+    for (const options of [{ apiKey: "wrong" }, { clientId: "902" }]) {
+      const error = await failure(driverFor(pbx, options));
+      expect(error).toBeInstanceOf(AuthError);
+      expect((error as AuthError).exitCode).toBe(3);
+      expect(error.message).toContain("wrong client id");
+      expect(error.message).toContain("API key");
+      expect(error.message).not.toContain(API_KEY);
+      expect(callControlProblem(error)).toBe("credentials");
+    }
+    const tokenRequests = (await requestLines(pbx.wire)).filter((l) =>
+      l.includes("/connect/token"),
+    );
+    expect(tokenRequests).toEqual(["POST /connect/token 401", "POST /connect/token 401"]);
+  });
+
+  it("explains a 403: extension not monitored (exit 4), or a licence without Call Control", async () => {
+    const pbx = await simulator();
+    const notMonitored = await failure(driverFor(pbx, { extension: "101" }));
+    expect(notMonitored).toBeInstanceOf(RejectedError);
+    expect((notMonitored as RejectedError).exitCode).toBe(4);
+    expect(notMonitored.message).toContain('Extension 101 is not monitored by API client "900"');
+    expect(callControlProblem(notMonitored)).toBe("not_monitored");
+
+    const unlicensed = await simulator({ callControlLicensed: false });
+    for (const events of [true, false]) {
+      const error = await failure(driverFor(unlicensed, { events }));
+      expect(error).toBeInstanceOf(RejectedError);
+      expect(error.message).toContain("licence has no Call Control API");
+      expect(callControlProblem(error)).toBe("unlicensed");
+    }
+  });
+
+  it("says a V18 PBX has no Call Control API (404)", async () => {
+    const pbx = await simulator({ pbxVersion: 18 });
+    const error = await failure(driverFor(pbx));
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect(error.message).toContain("needs 3CX V20");
+    expect(callControlProblem(error)).toBe("unavailable");
+  });
+
+  it("gets one new token when the PBX refuses the current one, and sends the request again", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const driver = await driverFor(pbx, { events: false });
+    expect((await pbx.wire.postJson("/__sim/faults", { expireTokens: true })).status).toBe(200);
+    await driver.makeCall("101");
+    const lines = await requestLines(pbx.wire);
+    expect(lines.slice(-3)).toEqual([
+      "POST /callcontrol/100/makecall 401",
+      "POST /connect/token 200",
+      "POST /callcontrol/100/makecall 200",
+    ]);
+    expect(await getJson<unknown[]>(pbx.wire, "/__sim/calls")).toHaveLength(1);
+  });
+
+  it("renews a token early when expires_in is small, whether it meant seconds or minutes", async () => {
+    let now = Date.now();
+    const pbx = await simulator({ callControlExpiresIn: "minutes", tokenLifetimeSeconds: 3600 });
+    const driver = await driverFor(pbx, { events: false });
+    // expires_in is 60 (minutes); read as 60 seconds, the token is renewed after 54 s.
+    const api = driver.api as unknown as { now: () => number };
+    api.now = () => now;
+    await driver.makeCall("101");
+    now += 55_000;
+    await driver.makeCall("101");
+    const tokens = (await requestLines(pbx.wire)).filter((l) => l.includes("/connect/token"));
+    expect(tokens).toEqual(["POST /connect/token 200", "POST /connect/token 200"]);
+  });
+
+  it("reconnects a dropped event socket and announces what changed meanwhile", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const driver = await driverFor(pbx);
+    const states: ConnectionState[] = [];
+    driver.on("connection", (state) => states.push(state));
+    const events = recordCalls(driver);
+    await driver.makeCall("101");
+    const id = driver.calls()[0]!.id;
+    const other = await otherClientToken(pbx.wire);
+    // The first re-read after the drop fails (503): the call ends while no socket is open.
+    await pbx.wire.postJson("/__sim/faults", { failNext: { count: 1, status: 503 } });
+    await pbx.wire.postJson("/__sim/faults", { dropWebsockets: true });
+    await until(async () => (await requestLines(pbx.wire)).includes("GET /callcontrol/100 503"));
+    const dropped = await pbx.wire.postJson(
+      `/callcontrol/100/participants/${id}/drop`,
+      {},
+      { authorization: `Bearer ${other}` },
+    );
+    expect(dropped.status).toBe(200);
+    await until(() => states.includes("open") && events.length === 2);
+    expect(states).toEqual(["reconnecting", "open"]);
+    expect(events.map(([type]) => type)).toEqual(["created", "ended"]);
+    // And the new socket carries events.
+    await driver.makeCall("101");
+    await driver.hangup(driver.calls()[0]!.id);
+    expect(events.map(([type]) => type)).toEqual(["created", "ended", "created", "ended"]);
+  });
+
+  it("reads PascalCase events as well as snake_case ones", async () => {
+    const pbx = await simulator({ callControlEventKeys: "pascal", hangupAfterMs: 20 });
+    const driver = await driverFor(pbx);
+    const events = recordCalls(driver);
+    const web = await connect({
+      pbx: pbx.sim.url,
+      extension: "100",
+      password: DEFAULT_DEMO_PASSWORD,
+      driver: "webclient",
+      events: false,
+      timeoutMs: 3000,
+    });
+    cleanups.push(() => web.close());
+    await web.makeCall("101");
+    await until(() => events.length === 3);
+    expect(events.map(([type, call]) => [type, call.state])).toEqual([
+      ["created", "dialing"],
+      ["updated", "connected"],
+      ["ended", "ended"],
+    ]);
+  });
+});
+
+describe("every operation through both drivers (Dial3cxClient)", () => {
+  for (const kind of ["webclient", "callcontrol"] as const) {
+    it(`${kind}: devices, make call, created/updated/ended events, hang up`, async () => {
+      const pbx = await simulator({ answerAfterMs: 40 });
+      const client = await connect({
+        pbx: pbx.sim.url,
+        extension: "100",
+        password: DEFAULT_DEMO_PASSWORD,
+        driver: kind,
+        callControl: { clientId: "900", apiKey: async () => API_KEY },
+        timeoutMs: 3000,
+      });
+      cleanups.push(() => client.close());
+      expect(client.driver.kind).toBe(kind);
+      expect(client.devices().map((d) => [d.name, d.contact])).toEqual([
+        ["Yealink T46S", DESK_PHONE],
+        ["3CX app (Windows)", WINDOWS_APP],
+      ]);
+      const events = recordCalls(client);
+      const call = await client.makeCall("+49 30 123456", { device: "windows" });
+      await until(() => call.state === "connected");
+      expect(call.id).toBeDefined();
+      expect(call.info).toMatchObject({ number: "004930123456", state: "connected" });
+      expect(client.calls().map((c) => c.id)).toEqual([call.id]);
+      await call.hangup();
+      await call.wait();
+      await until(() => events.length === 3);
+      expect(events.map(([type, info]) => [type, info.state])).toEqual([
+        ["created", "dialing"],
+        ["updated", "connected"],
+        ["ended", "ended"],
+      ]);
+      const [placed] = await getJson<Array<{ device: string; state: string; id: number }>>(
+        pbx.wire,
+        "/__sim/calls",
+      );
+      expect(placed).toMatchObject({ device: WINDOWS_APP, state: "ended" });
+      expect(String(placed!.id)).toBe(call.id);
+    });
+  }
+});

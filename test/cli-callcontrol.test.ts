@@ -1,0 +1,136 @@
+// End to end: the real `dial3cx` with the Call Control driver chosen by the config file and the
+// API key from the environment: a call, the device list, and the exit codes and messages of a
+// wrong key (3), an unmonitored extension (4) and a missing key (3); "auto" falling back.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { describe, test } from "vitest";
+import { defaultScenario } from "../src/sim/index.js";
+import {
+  accountEnv,
+  httpRequests,
+  makeHome,
+  parseJsonLines,
+  runCli,
+  type TempHome,
+  TestSim,
+} from "./cli-helpers.js";
+
+const API_KEY = "cli-api-key";
+const scenario = {
+  ...defaultScenario,
+  apiClients: [{ clientId: "900", apiKey: API_KEY, monitor: ["100"] }],
+};
+
+async function writeConfig(home: TempHome, lines: string[]): Promise<void> {
+  await mkdir(dirname(home.configFile), { recursive: true });
+  await writeFile(home.configFile, `${lines.join("\n")}\n`);
+}
+
+describe.concurrent("dial3cx with the Call Control driver", () => {
+  test("driver = callcontrol: places the call over /callcontrol, no web-client login", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
+    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: API_KEY };
+    const run = await runCli(["call", "+49 30 123456", "--device", "yealink", "--json"], { env });
+    expect(run).toMatchObject({ code: 0 });
+    expect(parseJsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ to: "004930123456", device: "Yealink T46S", state: "dialing" }),
+    ]);
+    const paths = httpRequests(await sim.requests()).map((r) => `${r.method} ${r.path}`);
+    expect(paths).toEqual([
+      "POST /connect/token",
+      "GET /callcontrol/100",
+      `POST /callcontrol/100/devices/${encodeURIComponent("sip:100@192.168.178.20:5062;rinstance=a1")}/makecall`,
+    ]);
+    expect(await sim.calls()).toMatchObject([{ destination: "004930123456", state: "dialing" }]);
+  });
+
+  test("lists the devices the Call Control API reports", async ({ expect, onTestFinished }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, ['driver = "callcontrol"', "client_id = 900"]);
+    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: API_KEY };
+    const run = await runCli(["devices", "--json"], { env });
+    expect(run).toMatchObject({ code: 0 });
+    const [devices] = parseJsonLines(run.stdout) as [Array<{ name: string }>];
+    expect(devices.map((d) => d.name)).toEqual(["Yealink T46S", "3CX app (Windows)"]);
+  });
+
+  test("a wrong API key exits 3 and says wrong client id or API key", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
+    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: "wrong-key" };
+    const run = await runCli(["call", "123"], { env });
+    expect(run).toMatchObject({ code: 3, stdout: "" });
+    expect(run.stderr).toMatch(/^dial3cx: The PBX rejected the Call Control API credentials/);
+    expect(run.stderr).toContain('wrong client id "900" or wrong API key');
+    expect(run.stderr).not.toContain("wrong-key");
+    const json = await runCli(["call", "123", "--json"], { env });
+    expect(json.code).toBe(3);
+    expect(parseJsonLines(json.stdout)).toEqual([
+      { error: { code: "auth", message: expect.stringContaining("API key") } },
+    ]);
+    expect(await sim.calls()).toEqual([]);
+  });
+
+  test("an extension the API client does not monitor exits 4 and says so", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
+    const env = { ...accountEnv(home, sim, "101", "dial3cx-101"), DIAL3CX_API_KEY: API_KEY };
+    const run = await runCli(["call", "123", "--json"], { env });
+    expect(run.code).toBe(4);
+    expect(parseJsonLines(run.stdout)).toEqual([
+      {
+        error: {
+          code: "rejected",
+          message: expect.stringContaining('Extension 101 is not monitored by API client "900"'),
+        },
+      },
+    ]);
+  });
+
+  test("driver = callcontrol without an API key exits 3 and names where to put it", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
+    const run = await runCli(["call", "123"], { env: accountEnv(home, sim) });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("No API key for Call Control API client");
+    expect(run.stderr).toContain("DIAL3CX_API_KEY");
+    expect(await sim.requests()).toEqual([]);
+  });
+
+  test("driver auto with a wrong key falls back to the web client", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { scenario });
+    const home = await makeHome(onTestFinished);
+    const env = {
+      ...accountEnv(home, sim),
+      DIAL3CX_CLIENT_ID: "900",
+      DIAL3CX_API_KEY: "wrong-key",
+    };
+    const run = await runCli(["call", "123"], { env });
+    expect(run.code).toBe(0);
+    const paths = httpRequests(await sim.requests()).map((r) => `${r.path} ${r.status}`);
+    expect(paths[0]).toBe("/connect/token 401");
+    expect(paths).toContain("/MyPhone/MPWebService.asmx 200");
+    expect(await sim.calls()).toHaveLength(1);
+  });
+});
