@@ -18,6 +18,8 @@ export interface ConnectionFlags {
   passwordStdin?: boolean;
   code?: string;
   json?: boolean;
+  driver?: string;
+  clientId?: string;
 }
 
 export interface Context {
@@ -37,6 +39,8 @@ export async function loadContext(flags: ConnectionFlags, io: Io): Promise<Conte
       ca: flags.ca,
       fingerprint: flags.fingerprint,
       insecure: flags.insecure,
+      driver: flags.driver,
+      clientId: flags.clientId,
     },
     env: io.env,
     config,

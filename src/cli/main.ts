@@ -38,6 +38,17 @@ function connection<Args extends unknown[], Opts extends OptionValues, G extends
     .option("--insecure", "do NOT verify the PBX certificate (dangerous)")
     .option("--password-stdin", "read the password from standard input")
     .option("--code <digits>", "2FA code, for extensions with two-factor login")
+    .addOption(
+      new Option("--driver <driver>", "how to reach the PBX (default auto)").choices([
+        "auto",
+        "webclient",
+        "callcontrol",
+      ]),
+    )
+    .option(
+      "--client-id <id>",
+      "Call Control API client id (env DIAL3CX_CLIENT_ID; the key only from DIAL3CX_API_KEY or the keyring)",
+    )
     .option("--json", "machine-readable output (errors too)");
 }
 
@@ -45,11 +56,15 @@ connection(
   program
     .command("call")
     .description("Ring your phone and connect it to a number, tel:/callto:/sip: URI")
-    .argument("<number>", "a number in any format, an extension, a feature code, or a URI"),
+    .argument(
+      "<number>",
+      "a number in any format, an extension, a feature code, a URI, or a contact's name",
+    ),
 )
   .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
   .option("--wait", "follow the call until it ends (Ctrl-C offers to hang up)")
   .option("--dry-run", "show the number and device, dial nothing")
+  .option("--no-gateway", "do not hand the call to a running `dial3cx serve`")
   .action((target, opts) =>
     runCommand(
       async () => (await import("./commands/call.js")).runCall(target, opts, processIo()),
@@ -130,7 +145,9 @@ program
 connection(
   program
     .command("serve")
-    .description("Run the local gateway: REST API, live events and a dialer page on a warm session"),
+    .description(
+      "Run the local gateway: REST API, live events and a dialer page on a warm session",
+    ),
 )
   .option("--listen <address:port>", "where to listen (loopback unless asked)", "127.0.0.1:7070")
   .option("--socket <path>", "unix socket path (default under $XDG_RUNTIME_DIR/dial3cx)")
@@ -147,6 +164,14 @@ connection(
   .action((opts) =>
     runCommand(async () => (await import("./commands/serve.js")).runServe(opts, processIo()), opts),
   );
+
+connection(
+  program
+    .command("doctor")
+    .description("Check each step from the network to both drivers, and say which one broke"),
+).action((opts) =>
+  runCommand(async () => (await import("./commands/doctor.js")).runDoctor(opts, processIo()), opts),
+);
 
 program
   .command("sim")
@@ -172,6 +197,64 @@ program
       const { runSim } = await import("./commands/sim.js");
       return runSim(opts, { stdout: process.stdout, stderr: process.stderr });
     }),
+  );
+
+program
+  .command("open")
+  .description("Call a clicked tel:/callto:/sip: link (the link handler's entry point)")
+  .argument("<uri>", "the link, as the desktop passes it")
+  .option("--confirm", "ask before dialling")
+  .action((uri, opts) =>
+    runCommand(async () => (await import("./commands/open.js")).runOpen(uri, opts, processIo())),
+  );
+
+const contacts = program
+  .command("contacts")
+  .description("Search the vCard directories and the PBX phone book");
+connection(
+  contacts
+    .command("search")
+    .description("Find contacts by name or number (folded: `muller` finds Müller)")
+    .argument("<text>", 'a name, part of one, or a number ("" lists everyone)'),
+)
+  .option("--dmenu", "print Name<TAB>type<TAB>number lines for rofi, dmenu or fzf")
+  .option("--limit <n>", "at most this many numbers")
+  .action((text, opts) =>
+    runCommand(
+      async () =>
+        (await import("./commands/contacts.js")).runContactsSearch(text, opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program.command("pick").description("Pick a contact in rofi, fzf or dmenu and call the number"),
+)
+  .addOption(
+    new Option("--with <picker>", "the picker (default: rofi on a display, else fzf)").choices([
+      "fzf",
+      "rofi",
+      "dmenu",
+    ]),
+  )
+  .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
+  .option("--no-gateway", "do not hand the call to a running `dial3cx serve`")
+  .action((opts) =>
+    runCommand(async () => (await import("./commands/pick.js")).runPick(opts, processIo()), opts),
+  );
+
+program
+  .command("completion")
+  .description("Print the shell completion script (bash, zsh or fish)")
+  .addArgument(new Argument("<shell>").choices(["bash", "zsh", "fish"]))
+  .action((shell) =>
+    runCommand(async () =>
+      (await import("./commands/completion.js")).runCompletion(
+        shell as "bash",
+        program,
+        processIo(),
+      ),
+    ),
   );
 
 program
