@@ -1,11 +1,28 @@
-// `dial3cx call <number|uri>`: validates the number before anything is sent, rings the chosen
-// device, and with --wait follows the call to its end (Ctrl-C offers to hang up).
-import { dialOptions, openAccount, rememberSession } from "../../features/account.js";
+// `dial3cx call <number|uri|name>`: validates the number before anything is sent, rings the chosen
+// device, and with --wait follows the call to its end (Ctrl-C offers to hang up). A plain call
+// goes through a running gateway's unix socket when there is one (--no-gateway: never), else
+// through the warm-path session. A name ("Ada Lovelace") is looked up in the vCards and the PBX
+// phone book: one number calls it, several are listed and nothing is dialled (exit 2).
+//
+// Decisions: --wait and --dry-run always use a session of their own (following a call needs its
+// events, a dry run its device list); a name is called on the session that looked it up in the
+// phone book (the gateway only when there is no login for a session).
+import { BadInputError } from "../../errors.js";
+import { describeCallee, isNameQuery } from "../../features/callee.js";
 import type { Call, CallInfo, Dial3cxClient } from "../../features/client.js";
-import { parseDialString } from "../../features/dialstring.js";
+import type { NamedNumber } from "../../features/contact-names.js";
+import { type DialString, parseDialString } from "../../features/dialstring.js";
+import {
+  accountSession,
+  dialStringOptions,
+  type PlacedCall,
+  placeCall,
+  type SessionAccess,
+} from "../../features/place-call.js";
 import {
   accountOptions,
   type ConnectionFlags,
+  type Context,
   type Io,
   loadContext,
   writeJson,
@@ -15,12 +32,148 @@ import { formatDuration, stateText } from "../format.js";
 export interface CallFlags extends ConnectionFlags {
   wait?: boolean;
   dryRun?: boolean;
+  /** false with --no-gateway. */
+  gateway?: boolean;
+}
+
+/** What to call, once the argument was read as a number or looked up as a name. */
+interface Target {
+  to: DialString;
+  /** The text the gateway is sent: the argument, or the contact's number. */
+  text: string;
+  name?: string;
+  /** The session the name lookup opened: the call uses it too. */
+  client?: Dial3cxClient;
 }
 
 export async function runCall(target: string, flags: CallFlags, io: Io): Promise<number> {
   const context = await loadContext(flags, io);
-  const to = parseDialString(target, dialOptions(context.settings));
-  const client = await openAccount(accountOptions(context, flags, { events: Boolean(flags.wait) }));
+  const session = accountSession(accountOptions(context, flags, { events: Boolean(flags.wait) }));
+  const resolved = await resolveTarget(target, context, flags, io);
+  if (typeof resolved === "number") return resolved;
+  if (flags.wait || flags.dryRun) return callWithSession(resolved, context, flags, io, session);
+  try {
+    const placed = await placeCall({
+      to: resolved.to,
+      target: resolved.text,
+      device: flags.device ?? context.settings.device,
+      settings: context.settings,
+      paths: context.paths,
+      gateway: flags.gateway !== false,
+      client: resolved.client,
+      session,
+    });
+    printPlaced(placed, resolved.name, flags, io);
+    return 0;
+  } finally {
+    if (resolved.client) await session.done(resolved.client);
+  }
+}
+
+/** The number to call, or the exit code when a name matched several numbers. */
+async function resolveTarget(
+  target: string,
+  context: Context,
+  flags: CallFlags,
+  io: Io,
+): Promise<Target | number> {
+  const options = dialStringOptions(context.settings);
+  let numberError: BadInputError;
+  try {
+    const to = parseDialString(target, options);
+    return { to, text: target, name: await vCardName(context, to) };
+  } catch (error) {
+    if (!(error instanceof BadInputError) || !isNameQuery(target)) throw error;
+    numberError = error;
+  }
+  const { pbx, extension, contacts } = context.settings;
+  if (contacts.length === 0 && !(pbx && extension)) throw numberError;
+  // The contact code loads only for a name: plain numbers are the common case.
+  const { closeCliContacts, loadCliContacts, writeNotes } = await import("../contact-source.js");
+  const { numbersForName } = await import("../../features/contact-names.js");
+  const loaded = await loadCliContacts(context, flags, {
+    query: target,
+    events: Boolean(flags.wait),
+  });
+  let keepSession = false;
+  try {
+    const matches = numbersForName(loaded.contacts, target);
+    if (matches.length === 0) {
+      writeNotes(loaded.notes, io.stderr);
+      throw numberError;
+    }
+    if (matches.length > 1) return reportSeveral(target, matches, flags, io);
+    const [only] = matches as [NamedNumber];
+    const to = parseDialString(only.number.value, options);
+    keepSession = loaded.client !== undefined;
+    return { to, text: only.number.value, name: only.contact.name, client: loaded.client };
+  } finally {
+    if (!keepSession) await closeCliContacts(loaded);
+  }
+}
+
+function reportSeveral(target: string, matches: NamedNumber[], flags: CallFlags, io: Io): number {
+  const message = `"${target}" matches ${matches.length} numbers: call one of them by number.`;
+  const entries = matches.map(({ contact, number }) => ({
+    name: contact.name,
+    numberType: number.type,
+    number: number.value,
+  }));
+  if (flags.json) {
+    writeJson(io, { error: { code: "bad_number", message }, matches: entries });
+  } else {
+    const lines = entries.map((e) => `  ${e.name}  ${e.numberType.padEnd(9)}  ${e.number}`);
+    io.stderr.write(`dial3cx: ${message}\n${lines.join("\n")}\n`);
+  }
+  return 2;
+}
+
+/** The vCard name for the number; only when vCard directories are configured. */
+async function vCardName(context: Context, to: DialString): Promise<string | undefined> {
+  if (context.settings.contacts.length === 0) return undefined;
+  const { vCardNameFor } = await import("../../features/contact-names.js");
+  return vCardNameFor(context.settings.contacts, to);
+}
+
+/** "Calling Ada Lovelace (+49 30 123456) on Yealink T46S (ext 100)", or the JSON summary. */
+export function printPlaced(
+  placed: PlacedCall,
+  name: string | undefined,
+  flags: ConnectionFlags,
+  io: Io,
+): void {
+  const callee = describeCallee(placed.display, name);
+  const where = `${placed.deviceName} (ext ${placed.extension})`;
+  if (flags.json) {
+    writeJson(io, {
+      to: placed.dial,
+      toE164: placed.e164,
+      display: placed.display,
+      ...(name ? { name } : {}),
+      device: placed.deviceName,
+      contact: placed.deviceContact,
+      extension: placed.extension,
+      state: "dialing",
+      ...(placed.via === "gateway"
+        ? { via: "gateway", id: placed.id, duplicate: placed.duplicate }
+        : {}),
+    });
+  } else if (placed.duplicate) {
+    io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);
+  } else {
+    io.stdout.write(`Calling ${callee} on ${where}\n`);
+  }
+}
+
+async function callWithSession(
+  target: Target,
+  context: Context,
+  flags: CallFlags,
+  io: Io,
+  session: SessionAccess,
+): Promise<number> {
+  const { to, name } = target;
+  const client = target.client ?? (await session.open());
   try {
     const device = client.chooseDevice(flags.device ?? context.settings.device);
     const extension = client.extension().extension;
@@ -28,29 +181,25 @@ export async function runCall(target: string, flags: CallFlags, io: Io): Promise
       to: to.dial,
       toE164: to.e164 ?? null,
       display: to.display,
+      ...(name ? { name } : {}),
       device: device.name,
       contact: device.contact,
       extension,
     };
+    const callee = describeCallee(to.display, name);
     if (flags.dryRun) {
       if (flags.json) writeJson(io, { ...summary, dryRun: true });
       else
         io.stdout.write(
-          `Would call ${to.display} (dialling ${to.dial}) on ${device.name} (ext ${extension}). Nothing was dialled.\n`,
+          `Would call ${callee} (dialling ${to.dial}) on ${device.name} (ext ${extension}). Nothing was dialled.\n`,
         );
       return 0;
     }
-    if (!flags.json)
-      io.stdout.write(`Calling ${to.display} on ${device.name} (ext ${extension})\n`);
+    if (!flags.json) io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})\n`);
     const call = await client.makeCall(to, { device: device.contact });
-    if (!flags.wait) {
-      if (flags.json) writeJson(io, { ...summary, state: "dialing" });
-      return 0;
-    }
     return await follow(call, client, flags, io, summary);
   } finally {
-    await rememberSession(client, context);
-    await client.close();
+    await session.done(client);
   }
 }
 

@@ -2,9 +2,11 @@
 import { openAccount, rememberSession } from "../../features/account.js";
 import type { Dial3cxClient } from "../../features/client.js";
 import { type DeviceRegistration, formatDeviceList } from "../../features/devices.js";
+import { callNamer } from "../call-names.js";
 import {
   accountOptions,
   type ConnectionFlags,
+  type Context,
   type Io,
   loadContext,
   writeJson,
@@ -14,12 +16,12 @@ import { callLine } from "../format.js";
 async function withClient<T>(
   flags: ConnectionFlags,
   io: Io,
-  use: (client: Dial3cxClient) => Promise<T>,
+  use: (client: Dial3cxClient, context: Context) => Promise<T>,
 ): Promise<T> {
   const context = await loadContext(flags, io);
   const client = await openAccount(accountOptions(context, flags, { events: true }));
   try {
-    return await use(client);
+    return await use(client, context);
   } finally {
     await rememberSession(client, context);
     await client.close();
@@ -74,13 +76,16 @@ export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
 
 /** One line (or JSON object) per event until Ctrl-C or SIGTERM. */
 export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Promise<number> {
-  return withClient(flags, io, async (client) => {
+  return withClient(flags, io, async (client, context) => {
+    const named = await callNamer(context.settings.contacts);
     const color = Boolean(io.stdout.isTTY) && !flags.json;
     const print = (event: string, text: string, data: object) => {
       if (flags.json) writeJson(io, { time: new Date().toISOString(), event, ...data });
       else io.stdout.write(`${new Date().toLocaleTimeString()}  ${text}\n`);
     };
-    client.on("call", ({ type, call }) => print(`call.${type}`, callLine(call, color), { call }));
+    client.on("call", ({ type, call }) =>
+      print(`call.${type}`, callLine(named(call), color), { call }),
+    );
     client.on("device", ({ type, device }) =>
       print(`device.${type}`, `device ${type}: ${device.name} ${device.contact}`, {
         device: deviceJson(device),

@@ -1,0 +1,19 @@
+// How a dialled party is shown and told apart from a name, without loading any contact source:
+// these run on every call, the vCard and phone-book code only when a name is involved.
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * Plain text that names someone rather than a number or URI: a letter and no URI scheme.
+ * `tel:+1-800-FLOWERS` stays a number (and is refused as one); `1-800-FLOWERS` is looked up as a
+ * name and, found nowhere, gets the number's error.
+ */
+export function isNameQuery(text: string): boolean {
+  const trimmed = text.trim();
+  return !SCHEME.test(trimmed) && /\p{L}/u.test(trimmed);
+}
+
+/** "Ada Lovelace (+49 30 123456)", or the number alone when the name is unknown. */
+export function describeCallee(display: string, name: string | undefined): string {
+  return name ? `${name} (${display})` : display;
+}
