@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BadInputError, ConfigError } from "../../errors.js";
 import {
   type Config,
@@ -124,16 +124,75 @@ describe("loadConfig", () => {
     ["pbx = 3", "pbx must be a string in quotes (line 1)"],
     ['password_command = ""', "password_command must not be empty (line 1)"],
     ['[pbx]\nurl = "https://pbx"', "pbx must be a string in quotes (line 1)"],
+    ['device = ""', "device must not be empty (line 1)"],
+    ["ca = 1", "ca must be a string in quotes (line 1)"],
+    ['confirm = "yes"', "confirm must be true or false (line 1)"],
+    ['client_id = "9 0"', 'client_id must be a client id, like "900" (printable, no spaces)'],
+    ["client_id = 1.5", 'client_id must be a client id, like "900" (line 1)'],
+    ['allowed_origins = "https://crm"', "allowed_origins must be a list of origins"],
+    ['webhooks = "https://a"', "webhooks must be a list of URLs"],
+    ["dedupe_seconds = inf", "dedupe_seconds must be a number of seconds (line 1)"],
+    // No message of ours: zod's English one (zod/mini has none unless asked for).
+    ["extension = -1", "extension Too small: expected number to be >=0 (line 1)"],
+    ['webhooks = ["https://a", 1]', "webhooks[1] Invalid input: expected string, received number"],
   ])("rejects %s", async (source, problem) => {
     const error = await configErrorFor(source);
     expect(error.message).toContain(`${file}: ${problem}`);
     expect(error.message).not.toContain("hunter2");
   });
 
+  it("accepts the edges of each type", async () => {
+    await writeFile(
+      file,
+      'extension = 0\ndevice = 0\noutbound_prefix = ""\ndedupe_seconds = 0\ncontacts = []\nclient_id = " 901 "\nwebhooks = []\n',
+    );
+    expect(await loadConfig(file)).toEqual({
+      extension: "0",
+      device: "0",
+      outbound_prefix: "",
+      dedupe_seconds: 0,
+      contacts: [],
+      client_id: "901",
+      webhooks: [],
+    });
+  });
+
   it("puts the right line number on a bad value further down", async () => {
     const error = await configErrorFor('pbx = "https://pbx"\n\n  extension = "abc"\n');
     expect(error.message).toContain("extension must be digits");
     expect(error.message).toContain("(line 3)");
+  });
+});
+
+describe("zod", () => {
+  afterEach(() => {
+    vi.doUnmock("zod/mini");
+    vi.resetModules();
+  });
+
+  // Loading zod costs every command ~30 ms: a well-formed file is read without it.
+  it("is loaded only for a file with a mistake in it", async () => {
+    let loaded = false;
+    vi.resetModules();
+    vi.doMock("zod/mini", async (importOriginal) => {
+      loaded = true;
+      return importOriginal();
+    });
+    const fresh = await import("./config.js");
+    await writeFile(
+      file,
+      'pbx = "https://pbx.example.com"\nextension = 100\ncontacts = "/c"\ndriver = "auto"\n',
+    );
+    expect(await fresh.loadConfig(file)).toEqual({
+      pbx: "https://pbx.example.com",
+      extension: "100",
+      contacts: ["/c"],
+      driver: "auto",
+    });
+    expect(loaded).toBe(false);
+    await writeFile(file, 'extension = "abc"\n');
+    await expect(fresh.loadConfig(file)).rejects.toThrow("extension must be digits");
+    expect(loaded).toBe(true);
   });
 });
 

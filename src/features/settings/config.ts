@@ -1,11 +1,13 @@
-// The user's config.toml (parsed with smol-toml, validated with zod) and the effective settings:
-// flags > environment > config file. The tool never rewrites the user's file, except through
-// saveLoginConfig, which `dial3cx login` uses to set the few keys it owns.
+// The user's config.toml (parsed with smol-toml, validated as "Validation" below says) and the
+// effective settings: flags > environment > config file. The tool never rewrites the user's file,
+// except through saveLoginConfig, which `dial3cx login` uses to set the few keys it owns.
 import { realpath, rename } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse, stringify, TomlError } from "smol-toml";
-import { z } from "zod";
+// Types only: zod/mini itself is loaded when a file needs the schema (see loadConfigSchema).
+import type { ZodMiniType, z as zodMini } from "zod/mini";
+import type { $ZodErrorMap as ZodErrorMap } from "zod/v4/core";
 import { BadInputError, ConfigError } from "../../errors.js";
 import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
@@ -105,74 +107,191 @@ export function resolveUserPath(input: string, baseDir: string, home = os.homedi
   return path.resolve(baseDir, input);
 }
 
-/** Adapts a Checked normaliser to a zod transform. */
-function checkedBy<T>(normalize: (value: string) => Checked<T>) {
-  return (value: string, ctx: z.RefinementCtx<string>): T => {
-    const checked = normalize(value);
-    if ("value" in checked) return checked.value;
-    ctx.addIssue({ code: "custom", message: checked.problem, input: value });
-    return z.NEVER;
+// Validation. The zod schema is the rule, but loading any zod costs every command ~30 ms: even
+// zod/mini brings ~650 KB, since the CLI bundle shares zod's core and all its locales with the
+// gateway's full zod. So a zod-free reader takes the usual, well-formed file, and only when it
+// gives up (a mistake, or a value of an unusual type) is zod/mini loaded, to decide and to word
+// the error. The reader accepts nothing the schema rejects, and gives the same result.
+
+/** A well-formed value, normalised; undefined: not plainly valid, so the schema must judge it. */
+type Reader<T> = (value: unknown) => T | undefined;
+
+const checkedValue = <T>(checked: Checked<T>): T | undefined =>
+  "value" in checked ? checked.value : undefined;
+
+const plainString =
+  (normalize: Normalizer): Reader<string> =>
+  (value) =>
+    typeof value === "string" ? checkedValue(normalize(value)) : undefined;
+
+/** A string, or a non-negative integer read as its digits, as the schema's digitsOrString. */
+const plainDigits =
+  (normalize: Normalizer): Reader<string> =>
+  (value) => {
+    if (typeof value === "string") return checkedValue(normalize(value));
+    const isDigits = Number.isSafeInteger(value) && (value as number) >= 0;
+    return isDigits ? checkedValue(normalize(String(value))) : undefined;
   };
+
+const plainBoolean: Reader<boolean> = (value) => (typeof value === "boolean" ? value : undefined);
+
+/** A list whose every item reads; holes in a sparse array read as undefined, so they do not. */
+const plainList =
+  <T>(readItem: Reader<T>): Reader<T[]> =>
+  (value) => {
+    if (!Array.isArray(value)) return undefined;
+    const items: T[] = [];
+    for (const item of value) {
+      const read = readItem(item);
+      if (read === undefined) return undefined;
+      items.push(read);
+    }
+    return items;
+  };
+
+const plainNonEmpty = plainString(normalizeNonEmpty);
+
+const plainText: Reader<string> = (value) => (typeof value === "string" ? value : undefined);
+
+const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = {
+  pbx: plainString(normalizePbxUrl),
+  extension: plainDigits(normalizeExtension),
+  device: plainDigits(normalizeNonEmpty),
+  default_region: plainString(normalizeRegion),
+  outbound_prefix: plainDigits(normalizeOutboundPrefix),
+  ca: plainNonEmpty,
+  fingerprint: plainString(normalizeFingerprint),
+  insecure: plainBoolean,
+  password_command: plainNonEmpty,
+  confirm: plainBoolean,
+  dedupe_seconds: (value) =>
+    typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined,
+  contacts: (value) => {
+    if (Array.isArray(value)) return plainList(plainNonEmpty)(value);
+    const dir = plainNonEmpty(value);
+    return dir === undefined ? undefined : [dir];
+  },
+  driver: (value) => (typeof value === "string" ? checkedValue(normalizeDriver(value)) : undefined),
+  client_id: plainDigits(normalizeClientId),
+  webhooks: plainList(plainText),
+  allowed_origins: plainList(plainText),
+};
+
+export const CONFIG_KEYS = Object.keys(plainReaders) as (keyof Config)[];
+
+/** The document as a Config when every value reads plainly (its keys are known), else undefined. */
+function readPlainConfig(document: Record<string, unknown>): Config | undefined {
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    const read = plainReaders[key as keyof Config](value);
+    if (read === undefined) return undefined;
+    config[key] = read;
+  }
+  return config as Config;
 }
 
-const stringOf = (normalize: (value: string) => Checked<string>) =>
-  z.string({ error: "must be a string in quotes" }).transform(checkedBy(normalize));
+/** config.toml's schema: what a valid file is, and the message for each mistake. */
+function configSchemaWith(z: typeof zodMini) {
+  /** Adapts a Checked normaliser to a zod transform. */
+  const checkedBy = <T>(normalize: (value: string) => Checked<T>) =>
+    z.transform((value: string, payload): T => {
+      const checked = normalize(value);
+      if ("value" in checked) return checked.value;
+      payload.issues.push({ code: "custom", message: checked.problem, input: value });
+      return z.NEVER;
+    });
 
-/** Digits are easy to write without quotes in TOML; accept both. */
-const digitsOf = (normalize: (value: string) => Checked<string>, example: string) =>
-  z
-    .union([z.string(), z.int().nonnegative()], { error: `must be digits, like "${example}"` })
-    .transform(String)
-    .transform(checkedBy(normalize));
+  const stringOf = (normalize: Normalizer) =>
+    z.pipe(z.string({ error: "must be a string in quotes" }), checkedBy(normalize));
 
-const booleanValue = z.boolean({ error: "must be true or false" });
+  /** A string, or a non-negative integer read as its digits: TOML users often leave out quotes. */
+  const digitsOrString = (error: string) =>
+    z.pipe(
+      z.union([z.string(), z.int().check(z.nonnegative())], { error }),
+      z.transform((value: string | number) => String(value)),
+    );
 
-const configSchema = z.object({
-  pbx: stringOf(normalizePbxUrl).optional(),
-  extension: digitsOf(normalizeExtension, "100").optional(),
-  device: z
-    .union([z.string(), z.int().nonnegative()], {
-      error: "must be a device name, index or contact",
-    })
-    .transform(String)
-    .transform(checkedBy(normalizeNonEmpty))
-    .optional(),
-  default_region: stringOf(normalizeRegion).optional(),
-  outbound_prefix: digitsOf(normalizeOutboundPrefix, "0").optional(),
-  ca: stringOf(normalizeNonEmpty).optional(),
-  fingerprint: stringOf(normalizeFingerprint).optional(),
-  insecure: booleanValue.optional(),
-  password_command: stringOf(normalizeNonEmpty).optional(),
-  confirm: booleanValue.optional(),
-  dedupe_seconds: z
-    .number({ error: "must be a number of seconds" })
-    .nonnegative({ error: "must not be negative" })
-    .optional(),
-  contacts: z
-    .union(
-      [z.array(stringOf(normalizeNonEmpty)), stringOf(normalizeNonEmpty).transform((dir) => [dir])],
-      { error: 'must be a list of directories, like ["~/contacts"]' },
-    )
-    .optional(),
-  driver: z
-    .enum(["auto", "webclient", "callcontrol"], {
-      error: 'must be "auto", "webclient" or "callcontrol"',
-    })
-    .optional(),
-  // The Client ID doubles as a route point DN, so it is often digits: accept them unquoted.
-  client_id: z
-    .union([z.string(), z.int().nonnegative()], { error: 'must be a client id, like "900"' })
-    .transform(String)
-    .transform(checkedBy(normalizeClientId))
-    .optional(),
-  // Gateway (`dial3cx serve`): checked when the gateway starts.
-  webhooks: z.array(z.string(), { error: 'must be a list of URLs, like ["https://…"]' }).optional(),
-  allowed_origins: z
-    .array(z.string(), { error: 'must be a list of origins, like ["https://crm.example.com"]' })
-    .optional(),
-});
+  const digitsOf = (normalize: Normalizer, example: string) =>
+    z.pipe(digitsOrString(`must be digits, like "${example}"`), checkedBy(normalize));
 
-export const CONFIG_KEYS = Object.keys(configSchema.shape) as (keyof Config)[];
+  const booleanValue = z.boolean({ error: "must be true or false" });
+
+  return z.object({
+    pbx: z.optional(stringOf(normalizePbxUrl)),
+    extension: z.optional(digitsOf(normalizeExtension, "100")),
+    device: z.optional(
+      z.pipe(
+        digitsOrString("must be a device name, index or contact"),
+        checkedBy(normalizeNonEmpty),
+      ),
+    ),
+    default_region: z.optional(stringOf(normalizeRegion)),
+    outbound_prefix: z.optional(digitsOf(normalizeOutboundPrefix, "0")),
+    ca: z.optional(stringOf(normalizeNonEmpty)),
+    fingerprint: z.optional(stringOf(normalizeFingerprint)),
+    insecure: z.optional(booleanValue),
+    password_command: z.optional(stringOf(normalizeNonEmpty)),
+    confirm: z.optional(booleanValue),
+    dedupe_seconds: z.optional(
+      z
+        .number({ error: "must be a number of seconds" })
+        .check(z.nonnegative({ error: "must not be negative" })),
+    ),
+    contacts: z.optional(
+      z.union(
+        [
+          z.array(stringOf(normalizeNonEmpty)),
+          z.pipe(
+            stringOf(normalizeNonEmpty),
+            z.transform((dir: string) => [dir]),
+          ),
+        ],
+        { error: 'must be a list of directories, like ["~/contacts"]' },
+      ),
+    ),
+    driver: z.optional(
+      z.enum(["auto", "webclient", "callcontrol"], {
+        error: 'must be "auto", "webclient" or "callcontrol"',
+      }),
+    ),
+    // The Client ID doubles as a route point DN, so it is often digits: accept them unquoted.
+    client_id: z.optional(
+      z.pipe(digitsOrString('must be a client id, like "900"'), checkedBy(normalizeClientId)),
+    ),
+    // Gateway (`dial3cx serve`): checked when the gateway starts.
+    webhooks: z.optional(
+      z.array(z.string(), { error: 'must be a list of URLs, like ["https://…"]' }),
+    ),
+    allowed_origins: z.optional(
+      z.array(z.string(), {
+        error: 'must be a list of origins, like ["https://crm.example.com"]',
+      }),
+    ),
+  }) satisfies ZodMiniType<Config>;
+}
+
+interface ConfigSchema {
+  schema: ReturnType<typeof configSchemaWith>;
+  /**
+   * zod/mini loads no locale, so its built-in messages would all read "Invalid input". Parsing
+   * with the English ones (those full zod uses) keeps them for the few issues that have no message
+   * of ours, e.g. `webhooks = [1]`, without changing zod's global configuration.
+   */
+  english: { error: ZodErrorMap };
+}
+
+let configSchema: Promise<ConfigSchema> | undefined;
+
+/** Loads zod/mini and builds the schema, once, on first need. */
+function loadConfigSchema(): Promise<ConfigSchema> {
+  configSchema ??= Promise.all([import("zod/mini"), import("zod/v4/locales/en.js")]).then(
+    ([{ z }, { default: englishLocale }]) => ({
+      schema: configSchemaWith(z),
+      english: { error: englishLocale().localeError },
+    }),
+  );
+  return configSchema;
+}
 
 /**
  * Read and validate config.toml. A missing file is an empty config. Anything wrong throws a
@@ -183,7 +302,7 @@ export async function loadConfig(filePath: string): Promise<Config> {
   const source = await readConfigText(filePath);
   if (source === undefined) return {};
   const document = parseToml(source, filePath);
-  const config = validateConfig(document, source, filePath);
+  const config = await validateConfig(document, source, filePath);
   return resolveConfigPaths(config, path.dirname(filePath));
 }
 
@@ -208,11 +327,11 @@ function parseToml(source: string, filePath: string): Record<string, unknown> {
   }
 }
 
-function validateConfig(
+async function validateConfig(
   document: Record<string, unknown>,
   source: string,
   filePath: string,
-): Config {
+): Promise<Config> {
   const unknownKeys = Object.keys(document).filter(
     (key) => !(CONFIG_KEYS as string[]).includes(key),
   );
@@ -222,7 +341,10 @@ function validateConfig(
     const problem = `unknown key${unknownKeys.length > 1 ? "s" : ""} ${named}, known keys are ${CONFIG_KEYS.join(", ")}`;
     throw configFileError(filePath, problem, findKeyLine(source, firstUnknown));
   }
-  const result = configSchema.safeParse(document);
+  const plain = readPlainConfig(document);
+  if (plain !== undefined) return plain;
+  const { schema, english } = await loadConfigSchema();
+  const result = schema.safeParse(document, english);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const key = issue?.path[0];
@@ -292,7 +414,7 @@ export async function saveLoginConfig(
   filePath: string,
   values: LoginConfigValues,
 ): Promise<{ path: string; backupPath?: string }> {
-  const normalized = normalizeLoginValues(values);
+  const normalized = await normalizeLoginValues(values);
   const target = await realpathIfExists(filePath);
   const source = await readConfigText(target);
   let document: Record<string, unknown> = {};
@@ -315,24 +437,29 @@ export async function saveLoginConfig(
   return backupPath === undefined ? { path: target } : { path: target, backupPath };
 }
 
-function normalizeLoginValues(
+async function normalizeLoginValues(
   values: LoginConfigValues,
-): Record<string, string | null | undefined> {
+): Promise<Record<string, string | null | undefined>> {
   const normalized: Record<string, string | null | undefined> = {};
   for (const [key, value] of Object.entries(values) as [keyof LoginConfigValues, unknown][]) {
     if (value === undefined || value === null) {
       normalized[key] = value;
       continue;
     }
-    const result = configSchema.shape[key].safeParse(value);
-    if (!result.success) {
-      throw new BadInputError(`${key} ${result.error.issues[0]?.message ?? "is invalid"}`, "usage");
-    }
+    const checked = plainReaders[key](value) ?? (await checkLoginValue(key, value));
     // A relative CA path typed at login means relative to the current directory, not the config's.
     normalized[key] =
-      key === "ca" ? resolveUserPath(String(result.data), process.cwd()) : String(result.data);
+      key === "ca" ? resolveUserPath(String(checked), process.cwd()) : String(checked);
   }
   return normalized;
+}
+
+/** The schema's verdict on a value the plain reader gave up on: the value, or why not. */
+async function checkLoginValue(key: keyof LoginConfigValues, value: unknown): Promise<unknown> {
+  const { schema, english } = await loadConfigSchema();
+  const result = schema.shape[key].safeParse(value, english);
+  if (result.success) return result.data;
+  throw new BadInputError(`${key} ${result.error.issues[0]?.message ?? "is invalid"}`, "usage");
 }
 
 async function realpathIfExists(filePath: string): Promise<string> {

@@ -101,11 +101,28 @@ describe("session cache", () => {
     ["a missing field", JSON.stringify({ ...sampleCache(), sessionKey: undefined })],
     ["a wrong type", JSON.stringify({ ...sampleCache(), devices: [{ id: 1, contact: "x" }] })],
     ["an unknown PBX version", JSON.stringify({ ...sampleCache(), pbxVersion: 19 })],
+    ["an empty session key", JSON.stringify({ ...sampleCache(), sessionKey: "" })],
+    ["a negative time", JSON.stringify({ ...sampleCache(), savedAt: -1 })],
+    ["a cookie that is not text", JSON.stringify({ ...sampleCache(), cookies: { a: 1 } })],
+    ["cookies in a list", JSON.stringify({ ...sampleCache(), cookies: ["a"] })],
+    ["a device that is not an object", JSON.stringify({ ...sampleCache(), devices: ["sip:x"] })],
+    ["a list at the top", JSON.stringify([sampleCache()])],
   ])("treats a file with %s as absent and deletes it", async (_name, text) => {
     await saveSessionCache(file, sampleCache());
     await writeFile(file, text);
     expect(await loadSessionCache(file, expected)).toBeUndefined();
     expect(await exists(file)).toBe(false);
+  });
+
+  it("loads only the fields it knows, in the devices too", async () => {
+    const cache = sampleCache();
+    const extra = { ...cache, note: "x", devices: [{ ...cache.devices[0], port: 5060 }] };
+    await saveSessionCache(file, cache); // makes the directory
+    await writeFile(file, JSON.stringify(extra));
+    const loaded = await loadSessionCache(file, expected);
+    expect(loaded).toEqual({ ...cache, devices: [cache.devices[0]] });
+    expect(loaded).not.toHaveProperty("note");
+    expect(loaded?.devices[0]).not.toHaveProperty("port");
   });
 
   it("leaves out expired devices and an expired access token", async () => {
