@@ -1,6 +1,7 @@
 // The gateway's HTTP API: the OpenAPIHono routes with their zod schemas (the OpenAPI 3.1 document
 // at /openapi.json is generated from them), the middleware order (request log, Host, Origin/CORS,
-// body limit, bearer token), and the mapping of the CLI's error codes to HTTP statuses.
+// body limit, bearer token), the dialer page's files (mounted from static.ts), and the mapping of
+// the CLI's error codes to HTTP statuses.
 //
 // Status choices: bad_number and usage 400; device_not_found 422 (the request names a device
 // that is not there, or several); rejected 422 (the PBX refused this call: retrying the same
@@ -35,6 +36,7 @@ import {
   requireJson,
   type TransportBindings,
 } from "./security.js";
+import { addStaticRoutes } from "./static.js";
 import type { TokenRegistry } from "./tokens.js";
 
 export type GatewayEnv = {
@@ -64,6 +66,8 @@ export interface ApiOptions {
   keepAliveMs?: number;
   /** How long POST /v1/calls waits for the PBX to show the call's id (default 3 s). */
   callIdWaitMs?: number;
+  /** Where the dialer page's built files are; default `<package root>/dist/web`. */
+  webDir?: string;
 }
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -433,6 +437,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
   app.notFound(() => errorResponse(404, "not_found", "No such endpoint."));
 
   addRoutes(app, options);
+  addStaticRoutes(app, options.webDir);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -5,9 +5,9 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dial3cxBin } from "../../package-root.js";
 import { DEFAULT_DEMO_PASSWORD, startSimulator } from "../../sim/index.js";
 import type { Io } from "../context.js";
-import { dial3cxBin } from "../package-root.js";
 
 const DEMO_NUMBER = "+49 30 123456";
 

@@ -8,9 +8,9 @@ import { BadInputError } from "../../errors.js";
 import { loadConfig, resolveSettings } from "../../features/settings/config.js";
 import { http, tempHome } from "../../gateway/testing.js";
 import { readTokens, tokensFile } from "../../gateway/tokens.js";
+import { dial3cxBin } from "../../package-root.js";
 import { DEFAULT_DEMO_PASSWORD, startSimulator } from "../../sim/index.js";
 import type { Io } from "../context.js";
-import { dial3cxBin } from "../package-root.js";
 import { runServe, systemdQuote, unitPath } from "./serve.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];

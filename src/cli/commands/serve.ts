@@ -20,8 +20,8 @@ import {
   startGateway,
   tokensFile,
 } from "../../gateway/index.js";
+import { dial3cxBin } from "../../package-root.js";
 import { type ConnectionFlags, type Io, loadContext, readAll } from "../context.js";
-import { dial3cxBin } from "../package-root.js";
 
 export interface ServeFlags extends ConnectionFlags {
   /** "address:port", default 127.0.0.1:7070. */
