@@ -1,10 +1,15 @@
 // The dial3cx library: connect to a 3CX PBX, list devices, place and follow calls.
+
+export type { CallState, ExtensionInfo } from "./drivers/driver.js";
+export type { TlsOptions } from "./drivers/tls.js";
+export type { PbxVersion } from "./drivers/webclient/login.js";
+export * from "./errors.js";
 export {
-  type ConnectOptions,
-  connect,
   Call,
   type CallInfo,
   type ClientEvents,
+  type ConnectOptions,
+  connect,
   Dial3cxClient,
   type MakeCallOptions,
 } from "./features/client.js";
@@ -15,8 +20,4 @@ export {
   selectDevice,
 } from "./features/devices.js";
 export { type DialString, type DialStringOptions, parseDialString } from "./features/dialstring.js";
-export type { CallState, ExtensionInfo } from "./drivers/driver.js";
-export type { TlsOptions } from "./drivers/tls.js";
-export type { PbxVersion } from "./drivers/webclient/login.js";
-export * from "./errors.js";
 export { VERSION } from "./version.js";

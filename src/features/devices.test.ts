@@ -1,7 +1,6 @@
 // Tests for src/features/devices.ts: friendly names, Registration conversion, device selection and
 // the device list.
 
-import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { DeviceNotFoundError, NoDeviceError } from "../errors.js";
 import {

@@ -186,11 +186,11 @@ function report(
   }
   const name = [ext.firstName, ext.lastName].filter(Boolean).join(" ");
   io.stdout.write(
-    [
+    `${[
       `Logged in as ${ext.extension}${name ? ` (${name})` : ""} on ${info.pbx}.`,
       `Settings saved in ${info.configFile}${info.stored === "keyring" ? "; password stored in the OS keyring." : "."}`,
       `Devices: ${devices.map((d) => d.name).join(", ") || "none registered"}`,
-    ].join("\n") + "\n",
+    ].join("\n")}\n`,
   );
 }
 

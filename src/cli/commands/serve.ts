@@ -5,9 +5,7 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parse as parseToml } from "smol-toml";
-import { z } from "zod";
-import { BadInputError, ConfigError } from "../../errors.js";
+import { BadInputError } from "../../errors.js";
 import type { SecretStore } from "../../features/settings/secrets.js";
 import { readIfExists, writeSecureFile } from "../../features/settings/secure-file.js";
 import {
