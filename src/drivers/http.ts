@@ -4,7 +4,7 @@
 // undici: a one-shot CLI call pays ~50 ms less start-up for it (bench/run.mjs).
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { NetworkError } from "../errors.js";
+import { ConfigError, NetworkError } from "../errors.js";
 import { codeOf, findCause, type TlsTrust, tlsConnectOptions, toTlsError } from "./tls.js";
 
 export interface PbxResponse {
@@ -180,3 +180,22 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: "network unreachable",
   EPIPE: "connection closed",
 };
+
+/** The PBX's origin from what a user typed (a bare host means https). */
+export function parsePbxUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
+  } catch {
+    throw new ConfigError(`"${text}" is not a PBX URL: use e.g. https://pbx.example.com:5001.`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigError(
+      `The PBX URL must start with https:// (or http://), not ${url.protocol}//.`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new ConfigError("Do not put credentials in the PBX URL: dial3cx asks for the password.");
+  }
+  return new URL(url.origin);
+}

@@ -214,6 +214,29 @@ function fallbackName(ua: string): string {
   return cleaned === "" ? UNKNOWN_DEVICE : cleaned;
 }
 
+/** A device as `--json` output and the gateway's API show it. */
+export interface DeviceView {
+  id: string;
+  name: string;
+  kind: DeviceKind;
+  contact: string;
+  sourceAddress: string | null;
+  userAgent: string | null;
+  expiresAt: string | null;
+}
+
+export function deviceView(device: DeviceRegistration): DeviceView {
+  return {
+    id: device.id,
+    name: device.name,
+    kind: device.kind,
+    contact: device.contact,
+    sourceAddress: device.sourceAddress ?? null,
+    userAgent: device.userAgent ?? null,
+    expiresAt: device.expiresAt?.toISOString() ?? null,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // From a driver
 

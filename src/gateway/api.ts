@@ -22,10 +22,11 @@ import {
   searchContacts,
 } from "../features/contacts/index.js";
 import type { DeviceRegistration } from "../features/devices.js";
+import { deviceView } from "../features/devices.js";
 import type { DialString } from "../features/dialstring.js";
 import { VERSION } from "../version.js";
 import type { AccountPool, ServedAccount } from "./accounts.js";
-import { callView, deviceView, EVENT_TYPES, type EventHub } from "./events.js";
+import { callView, EVENT_TYPES, type EventHub } from "./events.js";
 import {
   bodyLimitGuard,
   type CallDeduper,

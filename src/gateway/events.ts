@@ -2,7 +2,7 @@
 // as `call.created`, `call.updated`, `call.ended`, `device.registered`, `device.unregistered`,
 // and owns the JSON shape of a call and a device that the API and the events share.
 import type { CallInfo, Dial3cxClient } from "../features/client.js";
-import type { DeviceRegistration } from "../features/devices.js";
+import { type DeviceRegistration, type DeviceView, deviceView } from "../features/devices.js";
 
 export const EVENT_TYPES = [
   "call.created",
@@ -21,16 +21,6 @@ export interface CallView {
   number: string;
   name: string | null;
   incoming: boolean;
-}
-
-export interface DeviceView {
-  id: string;
-  name: string;
-  kind: DeviceRegistration["kind"];
-  contact: string;
-  sourceAddress: string | null;
-  userAgent: string | null;
-  expiresAt: string | null;
 }
 
 export interface GatewayEvent {
@@ -52,18 +42,6 @@ export function callView(call: CallInfo): CallView {
     number: call.number,
     name: call.name ?? null,
     incoming: call.incoming,
-  };
-}
-
-export function deviceView(device: DeviceRegistration): DeviceView {
-  return {
-    id: device.id,
-    name: device.name,
-    kind: device.kind,
-    contact: device.contact,
-    sourceAddress: device.sourceAddress ?? null,
-    userAgent: device.userAgent ?? null,
-    expiresAt: device.expiresAt?.toISOString() ?? null,
   };
 }
 

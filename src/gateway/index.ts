@@ -1,5 +1,7 @@
 // Public surface of the local gateway (`dial3cx serve`): start it, and the pieces the CLI needs
 // to describe it (accounts, tokens, listen rules).
+
+export type { DeviceView } from "../features/devices.js";
 export {
   type AccountSpec,
   accountFromSettings,
@@ -9,7 +11,6 @@ export {
 export { createApi, type GatewayEnv, STATUS_BY_CODE } from "./api.js";
 export {
   type CallView,
-  type DeviceView,
   EVENT_TYPES,
   type GatewayEvent,
   type GatewayEventType,

@@ -43,8 +43,7 @@ import {
 } from "../../errors.js";
 import { accountName, callControlCredentials } from "../../features/account.js";
 import { describeDevice } from "../../features/devices.js";
-import { loadConfig, resolveSettings, type Settings } from "../../features/settings/config.js";
-import { appPaths } from "../../features/settings/paths.js";
+import type { Settings } from "../../features/settings/config.js";
 import {
   keyringStore,
   type PasswordSource,
@@ -53,7 +52,7 @@ import {
 } from "../../features/settings/secrets.js";
 import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
 import { ActionType, RequestMyInfoSchema } from "../../protocol/gen/myphone_pb.js";
-import { type ConnectionFlags, type Io, readAll, warnInsecure, writeJson } from "../context.js";
+import { type ConnectionFlags, type Io, loadContext, readAll, writeJson } from "../context.js";
 
 export interface DoctorFlags extends ConnectionFlags {
   /** --driver auto|webclient|callcontrol */
@@ -324,22 +323,7 @@ function selectedDriver(
 // Settings, network, TLS, version
 
 async function loadSettings(flags: DoctorFlags, io: Io): Promise<Settings> {
-  const config = await loadConfig(appPaths(io.env).configFile);
-  const settings = resolveSettings({
-    flags: {
-      pbx: flags.pbx,
-      extension: flags.extension,
-      device: flags.device,
-      ca: flags.ca,
-      fingerprint: flags.fingerprint,
-      insecure: flags.insecure,
-      driver: flags.driver,
-      clientId: flags.clientId,
-    },
-    env: io.env,
-    config,
-  });
-  if (settings.insecure) warnInsecure(io);
+  const { settings } = await loadContext(flags, io);
   if (!settings.pbx || !settings.extension) {
     throw new NotLoggedInError(
       "No PBX or extension configured: run `dial3cx login`, or pass --pbx and --extension.",

@@ -1,7 +1,7 @@
 // Read-only commands over a live session: `devices`, `status` and `watch`.
 import { openAccount, rememberSession } from "../../features/account.js";
 import type { Dial3cxClient } from "../../features/client.js";
-import { type DeviceRegistration, formatDeviceList } from "../../features/devices.js";
+import { deviceView, formatDeviceList } from "../../features/devices.js";
 import { callNamer } from "../call-names.js";
 import {
   accountOptions,
@@ -28,22 +28,10 @@ async function withClient<T>(
   }
 }
 
-export function deviceJson(device: DeviceRegistration) {
-  return {
-    id: device.id,
-    name: device.name,
-    kind: device.kind,
-    contact: device.contact,
-    sourceAddress: device.sourceAddress ?? null,
-    userAgent: device.userAgent ?? null,
-    expiresAt: device.expiresAt?.toISOString() ?? null,
-  };
-}
-
 export function runDevices(flags: ConnectionFlags, io: Io): Promise<number> {
   return withClient(flags, io, async (client) => {
     const devices = client.devices();
-    if (flags.json) writeJson(io, devices.map(deviceJson));
+    if (flags.json) writeJson(io, devices.map(deviceView));
     else if (devices.length === 0) io.stdout.write("No device is registered on this extension.\n");
     else io.stdout.write(`${formatDeviceList(devices).join("\n")}\n`);
     return 0;
@@ -57,7 +45,7 @@ export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
     const calls = client.calls();
     const name = [info.firstName, info.lastName].filter(Boolean).join(" ");
     if (flags.json) {
-      writeJson(io, { ...info, name: name || null, devices: devices.map(deviceJson), calls });
+      writeJson(io, { ...info, name: name || null, devices: devices.map(deviceView), calls });
       return 0;
     }
     const lines = [
@@ -88,7 +76,7 @@ export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Pr
     );
     client.on("device", ({ type, device }) =>
       print(`device.${type}`, `device ${type}: ${device.name} ${device.contact}`, {
-        device: deviceJson(device),
+        device: deviceView(device),
       }),
     );
     client.on("connection", (state) => print(`connection.${state}`, `connection ${state}`, {}));

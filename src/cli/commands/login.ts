@@ -3,9 +3,8 @@
 // (asking for the 2FA code when needed, once), then stores the settings in config.toml and the
 // password in the OS keyring. A rejected login is reported, never retried.
 import { confirm, input, password as passwordPrompt } from "@inquirer/prompts";
-import { PbxHttp } from "../../drivers/http.js";
+import { PbxHttp, parsePbxUrl } from "../../drivers/http.js";
 import { fetchPeerCertificate, resolveTlsTrust } from "../../drivers/tls.js";
-import { parsePbxUrl } from "../../drivers/webclient/driver.js";
 import { BadInputError, Dial3cxError, TlsError, TwoFactorRequiredError } from "../../errors.js";
 import {
   accountName,

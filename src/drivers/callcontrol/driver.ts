@@ -6,9 +6,9 @@
 import { EventEmitter } from "node:events";
 import { DeviceNotFoundError, ProtocolError, RejectedError } from "../../errors.js";
 import type { Driver, DriverCall, DriverDevice, DriverEvents, ExtensionInfo } from "../driver.js";
-import { PbxHttp } from "../http.js";
+import { PbxHttp, parsePbxUrl } from "../http.js";
+import { Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
-import { parsePbxUrl } from "../webclient/driver.js";
 import { type ApiKeySource, CallControlApi, reasonText, serverFailed } from "./api.js";
 import { EventSocket, EventSocketRefused } from "./events.js";
 import {
@@ -42,7 +42,6 @@ export interface CallControlOptions {
   onRequest?: (info: { method: string; path: string; status: number; ms: number }) => void;
 }
 
-const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 /** Ended participant ids remembered, so that a late upsert cannot bring a call back. */
 const MAX_ENDED_IDS = 1000;
 
@@ -55,7 +54,7 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
   private socket: EventSocket | undefined;
   /** Events, re-reads and call results are applied one at a time, in arrival order. */
   private queue: Promise<void> = Promise.resolve();
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly reconnector = new Reconnector(() => this.openSocket(), this);
   /** After the first full read, later reads announce what changed. */
   private hasState = false;
   /** A counter of call updates, and when each call was last updated: a full read that started
@@ -165,7 +164,7 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.stop();
     this.socket?.close();
     this.socket = undefined;
     await this.api.http.close();
@@ -359,31 +358,6 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
     this.socket = undefined;
     if (this.closed || reason === "closed") return;
     this.emit("connection", "reconnecting");
-    this.scheduleReconnect(0);
+    this.reconnector.schedule();
   }
-
-  private scheduleReconnect(attempt: number): void {
-    if (this.closed) return;
-    const base = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
-    const delay = attempt === 0 ? 0 : base * (0.75 + Math.random() / 2);
-    this.reconnectTimer = setTimeout(async () => {
-      try {
-        await this.openSocket();
-      } catch (error) {
-        if (this.closed) return;
-        if (isFatal(error)) {
-          this.emit("problem", error as Error);
-          this.emit("connection", "closed");
-          return;
-        }
-        this.scheduleReconnect(attempt + 1);
-      }
-    }, delay);
-  }
-}
-
-/** Errors no retry can fix: credentials, certificates, permissions. */
-function isFatal(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === "auth" || code === "blocked" || code === "tls" || code === "rejected";
 }

@@ -27,7 +27,8 @@ import type {
   DriverEvents,
   ExtensionInfo,
 } from "../driver.js";
-import { PbxHttp } from "../http.js";
+import { PbxHttp, parsePbxUrl } from "../http.js";
+import { Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
 import { type ChannelCloseReason, EventChannel, SessionExpiredOnOpen } from "./channel.js";
 import {
@@ -81,8 +82,6 @@ export interface WebClientSnapshot {
   devices: DriverDevice[];
 }
 
-const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
-
 export class WebClientDriver extends EventEmitter<DriverEvents> implements Driver {
   readonly kind = "webclient" as const;
   private credentials: Credentials | undefined;
@@ -91,7 +90,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   private myInfo: MyExtensionInfo | undefined;
   private resumedDevices: DriverDevice[] = [];
   private renewing: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly reconnector = new Reconnector(() => this.reconnect(), this);
   private closed = false;
   private fullInfoWaiters: Array<() => void> = [];
 
@@ -198,7 +197,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   async close(): Promise<void> {
     if (this.closed) return; // undici refuses to close an agent twice
     this.closed = true;
-    clearTimeout(this.reconnectTimer);
+    this.reconnector.stop();
     this.channel?.close();
     this.channel = undefined;
     await this.http.close();
@@ -410,7 +409,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     if (this.closed || reason === "closed") return;
     this.emit("connection", "reconnecting");
     if (reason === "expired") this.session = undefined;
-    this.scheduleReconnect(0);
+    this.reconnector.schedule();
   }
 
   private reopenChannelSoon(): void {
@@ -418,29 +417,14 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     this.channel = undefined;
     old?.close();
     this.emit("connection", "reconnecting");
-    this.scheduleReconnect(0);
+    this.reconnector.schedule();
   }
 
-  private scheduleReconnect(attempt: number): void {
+  private async reconnect(): Promise<void> {
+    // No session: the channel said it expired and no request has renewed it since.
+    if (!this.session) await this.renewSession();
     if (this.closed) return;
-    const base = RECONNECT_DELAYS_MS[Math.min(attempt, RECONNECT_DELAYS_MS.length - 1)]!;
-    const delay = attempt === 0 ? 0 : base * (0.75 + Math.random() / 2);
-    this.reconnectTimer = setTimeout(async () => {
-      try {
-        // No session: the channel said it expired and no request has renewed it since.
-        if (!this.session) await this.renewSession();
-        if (this.closed) return;
-        await this.openChannel();
-      } catch (error) {
-        if (this.closed) return;
-        if (isFatal(error)) {
-          this.emit("problem", error as Error);
-          this.emit("connection", "closed");
-          return;
-        }
-        this.scheduleReconnect(attempt + 1);
-      }
-    }, delay);
+    await this.openChannel();
   }
 
   // --- MyInfo ---------------------------------------------------------------------------------
@@ -480,35 +464,6 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       this.emit("device", { type: "unregistered", device: toDriverDevice(device) });
     }
   }
-}
-
-function isFatal(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return (
-    code === "auth" ||
-    code === "blocked" ||
-    code === "two_factor_required" ||
-    code === "not_logged_in" ||
-    code === "tls"
-  );
-}
-
-export function parsePbxUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `https://${text}`);
-  } catch {
-    throw new ConfigError(`"${text}" is not a PBX URL: use e.g. https://pbx.example.com:5001.`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigError(
-      `The PBX URL must start with https:// (or http://), not ${url.protocol}//.`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new ConfigError("Do not put credentials in the PBX URL: dial3cx asks for the password.");
-  }
-  return new URL(url.origin);
 }
 
 const CALL_STATES: Record<number, CallState> = {
