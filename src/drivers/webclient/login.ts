@@ -26,8 +26,8 @@ export interface MyPhoneSession {
   pass: string;
 }
 
-const V20_LOGIN = "/webclient/api/Login/GetAccessToken";
-const V18_LOGIN = "/webclient/api/Login";
+export const V20_LOGIN = "/webclient/api/Login/GetAccessToken";
+export const V18_LOGIN = "/webclient/api/Login";
 const SESSION = "/webclient/api/MyPhone/session";
 const TOKEN = "/connect/token";
 
