@@ -25,7 +25,7 @@ import { type DialString, type DialStringOptions, parseDialString } from "./dial
 export type DriverChoice = "auto" | "webclient" | "callcontrol";
 
 /** An API client of the PBX (Admin Console → Integrations → API), for the Call Control driver. */
-export type { CallControlCredentials };
+export type { CallControlCredentials, ConnectionState };
 
 export interface ConnectOptions extends WebClientOptions {
   /** How numbers without a country code are read, and what "+" is dialled as. */

@@ -8,10 +8,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
-import type { ConnectionState } from "../drivers/driver.js";
 import { ConfigError, Dial3cxError, NotLoggedInError } from "../errors.js";
 import { type AccountOptions, openAccount } from "../features/account.js";
-import type { Dial3cxClient } from "../features/client.js";
+import type { ConnectionState, Dial3cxClient } from "../features/client.js";
 import {
   normalizeClientId,
   normalizeExtension,

@@ -3,8 +3,6 @@
 // (asking for the 2FA code when needed, once), then stores the settings in config.toml and the
 // password in the OS keyring. A rejected login is reported, never retried.
 import { confirm, input, password as passwordPrompt } from "@inquirer/prompts";
-import { PbxHttp, parsePbxUrl } from "../../drivers/http.js";
-import { fetchPeerCertificate, resolveTlsTrust } from "../../drivers/tls.js";
 import { BadInputError, Dial3cxError, TlsError, TwoFactorRequiredError } from "../../errors.js";
 import {
   accountName,
@@ -12,6 +10,7 @@ import {
   openAccount,
   rememberSession,
 } from "../../features/account.js";
+import { parsePbxUrl, untrustedCertificate } from "../../features/certificate.js";
 import type { Dial3cxClient } from "../../features/client.js";
 import { type Settings, saveLoginConfig } from "../../features/settings/config.js";
 import {
@@ -98,23 +97,14 @@ async function checkCertificate(
 ): Promise<{ fingerprint?: string; ca?: string }> {
   const given = { fingerprint: settings.fingerprint, ca: settings.ca };
   if (pbx.protocol !== "https:" || settings.insecure || given.fingerprint || given.ca) return given;
-  const http = new PbxHttp(pbx, await resolveTlsTrust(pbx, {}), { timeoutMs: 10_000 });
-  try {
-    await http.request("GET", "/");
-    return {};
-  } catch (error) {
-    if (!(error instanceof TlsError)) throw error;
-  } finally {
-    await http.close();
-  }
-  const cert = await fetchPeerCertificate(pbx);
-  const subject = cert.subject?.CN ?? "unknown";
+  const cert = await untrustedCertificate(pbx);
+  if (!cert) return {};
   io.stderr.write(
-    `The certificate of ${pbx.host} is not trusted by this system (CN=${subject}, valid until ${cert.valid_to}).\nSHA-256 fingerprint: ${cert.fingerprint256}\nCompare it with the one shown in the 3CX admin console before you trust it.\n`,
+    `The certificate of ${pbx.host} is not trusted by this system (CN=${cert.subject}, valid until ${cert.validTo}).\nSHA-256 fingerprint: ${cert.fingerprint}\nCompare it with the one shown in the 3CX admin console before you trust it.\n`,
   );
   if (!interactive) {
     throw new TlsError(
-      `Untrusted certificate: pass --fingerprint ${cert.fingerprint256} if it is the PBX's, or --ca FILE.`,
+      `Untrusted certificate: pass --fingerprint ${cert.fingerprint} if it is the PBX's, or --ca FILE.`,
     );
   }
   if (!(await confirm({ message: "Pin this certificate for this PBX?", default: false }))) {
@@ -122,7 +112,7 @@ async function checkCertificate(
       "Not logged in: the certificate was not trusted. Pass --ca FILE to trust a CA instead.",
     );
   }
-  return { fingerprint: cert.fingerprint256 };
+  return { fingerprint: cert.fingerprint };
 }
 
 async function verifyLogin(
