@@ -1,15 +1,9 @@
 // The `dial3cx` command tree. Only commander loads eagerly; each subcommand's code is imported
 // when it runs, so `--version` and `--help` stay fast.
-import { setFlagsFromString } from "node:v8";
 import { Argument, Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { VERSION } from "../version.js";
 import { processIo } from "./io.js";
 import { exitForCommander, runCommand } from "./run.js";
-
-// undici parses HTTP with llhttp compiled to WebAssembly. V8 recompiles that module with TurboFan
-// on a background thread, and Node waits for the job before the process can exit: about 100 ms
-// on every short command (bench/run.mjs). The baseline compiler is plenty for a few answers.
-setFlagsFromString("--liftoff-only");
 
 // Usage errors follow --json too; commander's own text would go to stderr.
 const json = process.argv.includes("--json");
