@@ -15,7 +15,17 @@ const FATAL_CODES = new Set([
   "rejected",
 ]);
 
+const NO_RETRY = Symbol("dial3cx.noRetry");
+
+/** Marks an error no reconnection may repeat, e.g. any failed password login. */
+export function noRetry<E>(error: E): E {
+  if (error !== null && typeof error === "object")
+    Object.defineProperty(error, NO_RETRY, { value: true });
+  return error;
+}
+
 export function isFatal(error: unknown): boolean {
+  if (error !== null && typeof error === "object" && NO_RETRY in error) return true;
   return FATAL_CODES.has(String((error as { code?: unknown })?.code));
 }
 

@@ -49,6 +49,11 @@ export function normaliseFingerprint(text: string): string {
 }
 
 export async function resolveTlsTrust(url: URL, options: TlsOptions = {}): Promise<TlsTrust> {
+  if (url.protocol === "http:" && !isLoopback(url.hostname) && !options.insecure) {
+    throw new ConfigError(
+      `${url.origin} is plain http: your password would cross the network unencrypted. Use https:// (3CX serves it, by default on port 5001), or pass --insecure to accept the risk.`,
+    );
+  }
   if (options.insecure) {
     return { rejectUnauthorized: false, description: "verification OFF (--insecure)" };
   }
@@ -130,6 +135,12 @@ function toPem(der: Buffer): string {
     .match(/.{1,64}/g)!
     .join("\n");
   return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
+}
+
+/** localhost, 127.0.0.0/8 or ::1: plain http there never leaves the machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 function isIp(host: string): boolean {

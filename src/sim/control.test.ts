@@ -141,4 +141,37 @@ describe("/__sim/ control API", () => {
     expect(await get(externalAddress!)).toBe(404);
     expect(await get("127.0.0.1")).toBe(200);
   });
+
+  it("hides /__sim/ from web pages: a foreign Host (DNS rebinding) or any Origin gets 404", async () => {
+    const { sim } = await start();
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        httpRequest(
+          {
+            host: "127.0.0.1",
+            port: sim.port,
+            path: "/__sim/faults",
+            method: "POST",
+            headers,
+            agent: false,
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        )
+          .on("error", reject)
+          .end('{"latencyMs":5000}');
+      });
+    const json = { "content-type": "application/json" };
+    expect(await post({ ...json, host: "evil.example" })).toBe(404);
+    expect(await post({ ...json, origin: "https://evil.example" })).toBe(404);
+    expect(await post({ "content-type": "text/plain", origin: "null" })).toBe(404);
+    expect(await post({ ...json, host: `localhost:${sim.port}` })).toBe(200);
+    expect(await post({ ...json, host: `127.0.0.1:${sim.port}` })).toBe(200);
+    const faults = await fetch(new URL("/__sim/faults", sim.url));
+    expect(((await faults.json()) as { active: { latencyMs?: number } }).active.latencyMs).toBe(
+      5000,
+    );
+  });
 });

@@ -284,7 +284,9 @@ async function handleRequest(
   };
   if (isControl) {
     // Non-loopback peers must not even learn that the control API exists.
-    const response = isLoopback(remoteAddress) ? await route(ctx.control, request) : notFound();
+    const response = isTrustedControlRequest(request)
+      ? await route(ctx.control, request)
+      : notFound();
     send(res, response);
     return;
   }
@@ -352,4 +354,19 @@ function send(res: ServerResponse, response: SimResponse): void {
     "content-length": Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/**
+ * The control API answers scripts on this machine only: a loopback peer, a loopback Host (no DNS
+ * rebinding) and no Origin (browsers send one with every cross-site POST: no web page).
+ */
+function isTrustedControlRequest(request: {
+  remoteAddress: string;
+  headers: Record<string, string | string[] | undefined>;
+}): boolean {
+  if (!isLoopback(request.remoteAddress) || request.headers.origin !== undefined) return false;
+  const host = String(request.headers.host ?? "")
+    .replace(/:\d+$/, "")
+    .replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
 }

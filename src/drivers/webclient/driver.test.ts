@@ -2,6 +2,8 @@
 // version detection, TLS trust, 2FA, refused logins and lockout, session renewal (HTTP and
 // websocket), failures that must not be retried, and the wire options pinned by default.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Secret, TOTP } from "otpauth";
@@ -418,6 +420,32 @@ describe("renewals that must stop", () => {
     expect(problems).toEqual([expect.any(AuthError)]);
     expect(await requests(pbx.wire, from)).toEqual([`${REFRESH} 400`, `${V20_LOGIN} 200`]);
     expect(passwords).toEqual([]);
+  });
+
+  it("treats any 4xx answer to the login as a rejected login: one attempt, no retry", async () => {
+    // 3CX's status for a wrong password is not recorded (reference §12.3); a 400 must not loop.
+    const logins: string[] = [];
+    const server = createServer((req, res) => {
+      logins.push(`${req.method} ${req.url}`);
+      res.writeHead(400, { "content-type": "application/json" }).end('{"error":"invalid"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const error = await failure(
+        WebClientDriver.connect({
+          pbx: `http://127.0.0.1:${port}`,
+          extension: "100",
+          password: "wrong",
+          timeoutMs: 3000,
+        }),
+      );
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.message).toMatch(/HTTP 400.*will not retry/);
+      expect(logins).toEqual(["POST /webclient/api/Login/GetAccessToken"]);
+    } finally {
+      server.close();
+    }
   });
 
   it("asks for a fresh 2FA code instead of re-sending a used one", async () => {

@@ -4,7 +4,7 @@
 // dropped channel with backoff. Rejected credentials are never retried.
 import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
-import { ConfigError, NotLoggedInError, ProtocolError } from "../../errors.js";
+import { ConfigError, NetworkError, NotLoggedInError, ProtocolError } from "../../errors.js";
 import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
 import {
   ActionType,
@@ -28,7 +28,7 @@ import type {
   ExtensionInfo,
 } from "../driver.js";
 import { PbxHttp, parsePbxUrl } from "../http.js";
-import { Reconnector } from "../reconnect.js";
+import { noRetry, Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
 import { type ChannelCloseReason, EventChannel, SessionExpiredOnOpen } from "./channel.js";
 import {
@@ -222,12 +222,18 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
    * and a refused code counts as a failed login towards the PBX's address lockout.
    */
   private async logInAndOpenSession(securityCode?: string): Promise<void> {
-    this.credentials = await logIn(this.http, {
-      extension: this.options.extension,
-      password: await this.password(),
-      securityCode,
-      pbxVersion: this.options.pbxVersion,
-    });
+    const password = await this.password();
+    try {
+      this.credentials = await logIn(this.http, {
+        extension: this.options.extension,
+        password,
+        securityCode,
+        pbxVersion: this.options.pbxVersion,
+      });
+    } catch (error) {
+      // The PBX may be down (retry later) but it refused or misread the password: never again.
+      throw error instanceof NetworkError ? error : noRetry(error);
+    }
     this.session = await this.openSession();
   }
 

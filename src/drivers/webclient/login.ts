@@ -90,8 +90,12 @@ function refuseFailedLogin(response: PbxResponse): void {
       "blocked",
     );
   }
-  if (response.status === 401) {
-    throw new AuthError(`The PBX rejected the extension or password (HTTP 401). ${NO_RETRY}`);
+  // Which status 3CX uses for a wrong password is not recorded (reference §12.3): any refusal of
+  // the login request is a rejected login, never to be repeated.
+  if (response.status >= 400 && response.status < 500) {
+    throw new AuthError(
+      `The PBX rejected the extension or password (HTTP ${response.status}). ${NO_RETRY}`,
+    );
   }
   if (response.status >= 500) {
     throw new NetworkError(
