@@ -42,6 +42,8 @@ export interface AccountOptions {
   apiKeyStore?: SecretStore;
   /** With driver "auto": why Call Control was not used (e.g. for a debug line). */
   onDriverFallback?: ConnectOptions["onDriverFallback"];
+  /** Variables password_command must not see (the gateway's other accounts' password_env). */
+  hiddenFromPasswordCommand?: readonly string[];
 }
 
 /** The keyring account name for a password: "<extension>@<pbx origin>". */
@@ -115,6 +117,7 @@ async function password(options: AccountOptions, store: SecretStore): Promise<st
     passwordCommand: options.settings.passwordCommand,
     env: options.env,
     stdin: options.stdinPassword,
+    hiddenFromCommand: options.hiddenFromPasswordCommand,
   });
   if (!found) {
     throw new NotLoggedInError(

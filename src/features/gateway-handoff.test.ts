@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SOCKET_FILE_NAME } from "../gateway/index.js";
@@ -153,7 +154,7 @@ describe("handOffCall", () => {
     cleanups.push(home.remove);
     const paths = appPaths(home.env);
     const socketPath = gatewaySocketPath(paths)!;
-    await mkdir(path.dirname(socketPath), { recursive: true });
+    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
     // A socket file whose process is gone: killed after binding.
     const child = spawn(process.execPath, [
       "-e",
@@ -173,5 +174,51 @@ describe("handOffCall", () => {
       handled: false,
       reason: expect.stringMatching(/gateway socket does not answer \(ECONNREFUSED\)/),
     });
+  });
+
+  it("gives the token only to a socket of this user's in a directory closed to others", async () => {
+    const home = await tempHome();
+    cleanups.push(home.remove);
+    const paths = appPaths(home.env);
+    const socketPath = gatewaySocketPath(paths)!;
+    const dir = path.dirname(socketPath);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+    const token = "d3x_some-token-of-enough-length";
+    await writeFile(path.join(paths.configDir, "gateway-tokens"), `100=${token}\n`, {
+      mode: 0o600,
+    });
+    // Someone else's listener at the gateway's path: it must never see a request.
+    let received = "";
+    const listener = createServer((socket) => {
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(socketPath, resolve));
+    cleanups.push(() => new Promise((resolve) => listener.close(resolve)));
+    const handOff = () => handOffCall({ paths, extension: "100", request: { to: "1" } });
+
+    await chmod(dir, 0o755);
+    expect(await handOff()).toEqual({
+      handled: false,
+      reason: "the gateway socket's directory is open to other users",
+    });
+    await chmod(dir, 0o700);
+    // Only root can give a file away; as anyone else the check stays untested here.
+    if (process.getuid?.() === 0) {
+      await chown(socketPath, 65534, 65534);
+      expect(await handOff()).toEqual({
+        handled: false,
+        reason: "the gateway socket is not this user's",
+      });
+      await chown(socketPath, 0, 0);
+      await chown(dir, 65534, 65534);
+      expect(await handOff()).toEqual({
+        handled: false,
+        reason: "the gateway socket is not this user's",
+      });
+    }
+    expect(received).toBe("");
   });
 });

@@ -4,7 +4,8 @@
 // session instead of a session of our own. Anything that shows nothing was sent (no socket, no
 // token, connection refused, a token the gateway does not know) says "not handled" and the caller
 // uses its own session; an answer after the request went out is final, never retried elsewhere,
-// since the call may have been placed.
+// since the call may have been placed. The token goes only to a socket that is ours, in a directory
+// of ours that no one else can enter: another local user's socket at that path gets nothing.
 //
 // node:http rather than undici: this runs on every click, and node:http is already loaded.
 import { lstat } from "node:fs/promises";
@@ -72,7 +73,8 @@ export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string |
 export async function handOffCall(options: HandoffOptions): Promise<HandoffResult> {
   const socketPath = gatewaySocketPath(options.paths);
   if (socketPath === undefined) return { handled: false, reason: "no XDG_RUNTIME_DIR" };
-  if (!(await isSocket(socketPath))) return { handled: false, reason: "no gateway socket" };
+  const untrusted = await untrustedSocket(socketPath);
+  if (untrusted !== undefined) return { handled: false, reason: untrusted };
   let token: string | undefined;
   try {
     token = pickToken(await readTokens(tokensFile(options.paths)), options.extension);
@@ -112,12 +114,22 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   throw gatewayError(answer.status, problem);
 }
 
-async function isSocket(file: string): Promise<boolean> {
+/**
+ * Why the socket must not be given the token, or undefined when it may: it and its directory must
+ * belong to this user and the directory be closed to group and others, else another local user
+ * could have put a socket there to collect the token.
+ */
+async function untrustedSocket(file: string): Promise<string | undefined> {
   // Whatever keeps us from seeing it (missing, a file in the path, no permission): no gateway.
-  return lstat(file).then(
-    (info) => info.isSocket(),
-    () => false,
-  );
+  const seen = (target: string) => lstat(target).catch(() => undefined);
+  const [socket, dir] = await Promise.all([seen(file), seen(path.dirname(file))]);
+  if (!socket?.isSocket() || !dir) return "no gateway socket";
+  const uid = process.getuid?.();
+  if (uid === undefined) return "cannot check who owns the gateway socket";
+  if (socket.uid !== uid || dir.uid !== uid) return "the gateway socket is not this user's";
+  // lstat: a symlinked directory shows mode 0777 and is refused here too.
+  if ((dir.mode & 0o077) !== 0) return "the gateway socket's directory is open to other users";
+  return undefined;
 }
 
 function pickToken(tokens: Map<string, string>, extension: string | undefined): string | undefined {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -70,6 +70,18 @@ describe("notify", () => {
     expect(await tool.runs()).toEqual([
       ["--app-name=dial3cx", "--icon=call-start", "--urgency=critical", "--", summary],
     ]);
+  });
+
+  it("keeps dial3cx's secrets out of the tool's environment", async () => {
+    const dir = await binDir();
+    const seen = path.join(dir, "env");
+    await writeFile(path.join(dir, "notify-send"), `#!/bin/sh\ncommand -p env > '${seen}'\n`);
+    await chmod(path.join(dir, "notify-send"), 0o755);
+    const env = { PATH: dir, DIAL3CX_PASSWORD: "pw-secret", DIAL3CX_API_KEY: "key-secret" };
+    expect(await notify({ summary: "Calling Ada" }, { env })).toEqual({ shown: true });
+    const text = await readFile(seen, "utf8");
+    expect(text).toContain(`PATH=${dir}\n`);
+    expect(text).not.toMatch(/DIAL3CX_PASSWORD|DIAL3CX_API_KEY|secret/);
   });
 
   it("reports the action the user picked", async () => {

@@ -10,6 +10,7 @@
 // - Arguments follow `--`, so a summary or body that starts with "-" is never read as an option.
 import { execFile } from "node:child_process";
 import { appleScriptString } from "./handler/macos.js";
+import { withoutSecrets } from "./settings/secrets.js";
 
 export type Urgency = "low" | "normal" | "critical";
 
@@ -121,8 +122,9 @@ export interface DesktopToolResult {
 }
 
 /**
- * Runs a desktop tool (notify-send, zenity, kdialog, osascript) with an argv and no shell. Never
- * rejects: a missing tool, a non-zero exit and a timeout are all in the result.
+ * Runs a desktop tool (notify-send, zenity, kdialog, osascript) with an argv and no shell, and an
+ * environment without dial3cx's secrets. Never rejects: a missing tool, a non-zero exit and a
+ * timeout are all in the result.
  */
 export function runDesktopTool(
   tool: string,
@@ -134,7 +136,7 @@ export function runDesktopTool(
       tool,
       args,
       {
-        env: options.env,
+        env: withoutSecrets(options.env),
         timeout: options.timeoutMs ?? SHOW_TIMEOUT_MS,
         encoding: "utf8",
         maxBuffer: 64 * 1024,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -54,6 +54,19 @@ describe("runPicker", () => {
     const fzf = await writeStandIn(dir, "fzf", { pickLineWith: "Müller" });
     expect(await runPicker("fzf", LINES, { PATH: dir })).toBe(LINES[1]);
     expect(await fzf.runs()).toEqual([pickerArgs("fzf")]);
+  });
+
+  it("keeps dial3cx's secrets out of the picker's environment", async () => {
+    const dir = await binDir();
+    const seen = path.join(dir, "env");
+    const script = `#!/bin/sh\ncommand -p env > '${seen}'\ncommand -p head -n 1\n`;
+    await writeFile(path.join(dir, "fzf"), script);
+    await chmod(path.join(dir, "fzf"), 0o755);
+    const env = { PATH: dir, DIAL3CX_PASSWORD: "pw-secret", DIAL3CX_API_KEY: "key-secret" };
+    expect(await runPicker("fzf", LINES, env)).toBe(LINES[0]);
+    const text = await readFile(seen, "utf8");
+    expect(text).toContain(`PATH=${dir}\n`);
+    expect(text).not.toMatch(/DIAL3CX_PASSWORD|DIAL3CX_API_KEY|secret/);
   });
 
   it("nothing chosen (Escape) is undefined", async () => {

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import path from "node:path";
 import { BadInputError } from "../errors.js";
+import { withoutSecrets } from "./settings/secrets.js";
 
 export const PICKERS = ["fzf", "rofi", "dmenu"] as const;
 export type PickerName = (typeof PICKERS)[number];
@@ -61,7 +62,8 @@ export async function choosePicker(
 
 /**
  * Runs the picker over `lines`; the chosen line, or undefined when the user chose nothing
- * (Escape: fzf exits 130, rofi and dmenu 1). Its interface goes to the terminal or the display.
+ * (Escape: fzf exits 130, rofi and dmenu 1). Its interface goes to the terminal or the display;
+ * dial3cx's secrets stay out of its environment.
  */
 export function runPicker(
   name: PickerName,
@@ -69,7 +71,10 @@ export function runPicker(
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn(name, pickerArgs(name), { env, stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(name, pickerArgs(name), {
+      env: withoutSecrets(env),
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     let chosen = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       chosen += chunk;

@@ -1,13 +1,13 @@
 // The --accounts file: TOML and JSON, defaults from the settings, password sources, and one-line
 // errors that name the file and never show a value.
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, NotLoggedInError } from "../errors.js";
 import { apiKeyAccount } from "../features/account.js";
 import { resolveSettings } from "../features/settings/config.js";
 import { memoryStore } from "../features/settings/secrets.js";
-import { defaultScenario, startSimulator } from "../sim/index.js";
+import { DEFAULT_DEMO_PASSWORD, defaultScenario, startSimulator } from "../sim/index.js";
 import { AccountPool, accountFromSettings, readAccountsFile } from "./accounts.js";
 import { tempHome } from "./testing.js";
 
@@ -190,5 +190,38 @@ describe("drivers", () => {
       ["101", "callcontrol"],
     ]);
     expect(pool.get("101")!.client.devices()).toHaveLength(1);
+  });
+
+  it("a password_command sees neither the other accounts' password_env nor dial3cx's secrets", async () => {
+    const sim = await startSimulator();
+    const home = await tempHome({ DIAL3CX_API_KEY: "api-key-secret" });
+    homes.push(async () => {
+      await sim.stop();
+      await home.remove();
+    });
+    const seen = path.join(home.root, "seen-env");
+    const file = path.join(home.root, "accounts.toml");
+    await writeFile(
+      file,
+      [
+        '[[account]]\nextension = "100"\npassword_env = "PW_100"',
+        `[[account]]\nextension = "101"\npassword_command = "env > '${seen}'; echo dial3cx-101"`,
+      ].join("\n"),
+    );
+    const specs = await readAccountsFile(
+      file,
+      resolveSettings({ env: {}, flags: { pbx: sim.url } }),
+    );
+    const pool = await AccountPool.open(specs, {
+      paths: home.paths,
+      env: { ...home.env, PW_100: DEFAULT_DEMO_PASSWORD, USER_SETTING: "kept" },
+      store: memoryStore(),
+    });
+    homes.push(() => pool.close());
+    expect(pool.extensions()).toEqual(["100", "101"]);
+    const env = await readFile(seen, "utf8");
+    expect(env).toContain("USER_SETTING=kept\n");
+    expect(env).not.toContain(DEFAULT_DEMO_PASSWORD);
+    expect(env).not.toMatch(/^(PW_100|DIAL3CX_PASSWORD|DIAL3CX_API_KEY)=/m);
   });
 });

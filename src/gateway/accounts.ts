@@ -254,9 +254,13 @@ export class AccountPool {
   static async open(specs: AccountSpec[], options: OpenAccountsOptions): Promise<AccountPool> {
     const opened = new Map<string, ServedAccount>();
     const queue = [...specs];
+    const passwordEnvNames = specs.flatMap((spec) => (spec.passwordEnv ? [spec.passwordEnv] : []));
     const worker = async () => {
       for (let spec = queue.shift(); spec; spec = queue.shift()) {
-        const account = await openServedAccount(spec, options, specs.length > 1);
+        const account = await openServedAccount(spec, options, {
+          nameExtension: specs.length > 1,
+          passwordEnvNames,
+        });
         opened.set(account.extension, account);
       }
     };
@@ -300,12 +304,24 @@ export class AccountPool {
 async function openServedAccount(
   spec: AccountSpec,
   options: OpenAccountsOptions,
-  nameExtension: boolean,
+  {
+    nameExtension,
+    passwordEnvNames,
+  }: {
+    /** Errors say which extension failed (many are served). */
+    nameExtension: boolean;
+    /** Every account's password_env: none reaches an account's password_command. */
+    passwordEnvNames: readonly string[];
+  },
 ): Promise<ServedAccount> {
   const extension = spec.settings.extension!;
   let client: Dial3cxClient;
   try {
-    client = await openAccount(accountOptions(spec, options));
+    client = await openAccount({
+      ...accountOptions(spec, options),
+      // An account's own password_env is read by us, never by a command: all can be hidden.
+      hiddenFromPasswordCommand: passwordEnvNames,
+    });
   } catch (error) {
     if (nameExtension && error instanceof Dial3cxError) {
       throw new Dial3cxError(error.code, `extension ${extension}: ${error.message}`, {

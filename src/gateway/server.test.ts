@@ -3,9 +3,11 @@
 // logins at start, and a graceful stop that ends event streams.
 
 import { spawn } from "node:child_process";
+import { lstatSync } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
+import { Server as NetServer } from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Dial3cxError } from "../errors.js";
 import { resolveSettings } from "../features/settings/config.js";
 import { memoryStore } from "../features/settings/secrets.js";
@@ -100,6 +102,29 @@ describe("the unix socket", () => {
     ).rejects.toThrow(/Another dial3cx gateway is listening on/);
     await t.gateway.stop();
     await expect(stat(socketPath)).rejects.toThrow(/ENOENT/);
+  });
+
+  it("is 0600 from the moment it exists, not only after a chmod", async () => {
+    const modesAtBind: number[] = [];
+    const listen = NetServer.prototype.listen;
+    const spy = vi.spyOn(NetServer.prototype, "listen").mockImplementation(function (
+      this: NetServer,
+      ...args: unknown[]
+    ) {
+      const result = listen.apply(this, args as Parameters<typeof listen>);
+      // A unix socket is bound within listen(): its mode before the gateway could chmod it.
+      const target = args[0] as { path?: string };
+      if (target.path) modesAtBind.push(lstatSync(target.path).mode & 0o777);
+      return result;
+    });
+    cleanups.push(async () => spy.mockRestore());
+    const umaskBefore = process.umask(0o022);
+    process.umask(umaskBefore);
+    await gateway();
+    expect(modesAtBind).toEqual([0o600]);
+    // The process umask is back as it was.
+    const umaskAfter = process.umask(umaskBefore);
+    expect(umaskAfter).toBe(umaskBefore);
   });
 
   it("is skipped with a note when there is no runtime dir, or when turned off", async () => {

@@ -177,11 +177,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (socketPath) {
       const unix = createHttpServer(listenerFor("unix"));
       await prepareSocket(socketPath, options.socket === undefined);
-      await listenOn(unix, { path: socketPath }, socketPath);
+      await listenWithUmask(unix, socketPath);
       cleanup.push(
         () => closeServer(unix, hub),
         () => unlink(socketPath).catch(() => undefined),
       );
+      // The umask already made it 0600; said again in case a platform ignores it for sockets.
       await chmod(socketPath, 0o600);
     }
 
@@ -285,6 +286,20 @@ function socketAnswers(socketPath: string): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
+}
+
+/**
+ * Binds the unix socket under umask 0177, so it is 0600 from the moment it exists: with a chmod
+ * after listen() there is a window in which any local user could connect. listen() binds a unix
+ * socket synchronously, so the process-wide umask is restored before any other code runs.
+ */
+function listenWithUmask(server: Server, socketPath: string): Promise<void> {
+  const previous = process.umask(0o177);
+  try {
+    return listenOn(server, { path: socketPath }, socketPath);
+  } finally {
+    process.umask(previous);
+  }
 }
 
 function listenOn(

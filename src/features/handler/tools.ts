@@ -1,7 +1,8 @@
 // Running the platform tools the handler installers drive (xdg-mime, update-desktop-database,
 // osacompile, reg...): always execFile with an argv, never a shell, with the caller's environment
-// so tests can point HOME and XDG_* at temporary directories.
+// (so tests can point HOME and XDG_* at temporary directories) minus dial3cx's secrets.
 import { execFile } from "node:child_process";
+import { withoutSecrets } from "../settings/secrets.js";
 import { isErrnoCode } from "../settings/secure-file.js";
 
 export interface ToolResult {
@@ -41,7 +42,7 @@ export function runTool(
     execFile(
       tool,
       args,
-      { env, timeout: TIMEOUT_MS, encoding: "utf8" },
+      { env: withoutSecrets(env), timeout: TIMEOUT_MS, encoding: "utf8" },
       (error, stdout, stderr) => {
         if (!error) {
           resolve({ stdout, stderr });

@@ -8,6 +8,7 @@ import {
   resolvePassword,
   runPasswordCommand,
   type SecretStore,
+  withoutSecrets,
 } from "./secrets.js";
 
 const ACCOUNT = "100@https://pbx.example.com";
@@ -211,6 +212,12 @@ describe.runIf(onUnix)("runPasswordCommand", () => {
     expect(await runPasswordCommand('printf "$PW_FOR_TEST"', { PW_FOR_TEST: "x y" })).toBe("x y");
   });
 
+  it("hides dial3cx's secrets and the names it is told from the command", async () => {
+    const env = { DIAL3CX_PASSWORD: "pw", DIAL3CX_API_KEY: "key", PW_101: "other", KEPT: "k" };
+    const seen = 'printf \'[%s]\' "$DIAL3CX_PASSWORD" "$DIAL3CX_API_KEY" "$PW_101" "$KEPT"';
+    expect(await runPasswordCommand(seen, env, ["PW_101"])).toBe("[][][][k]");
+  });
+
   it("names the exit code, never the command or its output", async () => {
     const error = await runPasswordCommand("echo leaked-secret; exit 3", {}).catch(
       (e: unknown) => e,
@@ -235,5 +242,15 @@ describe.runIf(onUnix)("runPasswordCommand", () => {
   it("refuses empty output and reports a signal", async () => {
     await expect(runPasswordCommand("printf '\\n'", {})).rejects.toThrow("printed nothing");
     await expect(runPasswordCommand("kill -TERM $$", {})).rejects.toThrow("killed by SIGTERM");
+  });
+});
+
+describe("withoutSecrets", () => {
+  it("drops DIAL3CX_PASSWORD, DIAL3CX_API_KEY and the extra names, keeps the rest", () => {
+    const env = { DIAL3CX_PASSWORD: "pw", DIAL3CX_API_KEY: "key", PW_101: "x", PATH: "/bin" };
+    expect(withoutSecrets(env)).toEqual({ PW_101: "x", PATH: "/bin" });
+    expect(withoutSecrets(env, ["PW_101"])).toEqual({ PATH: "/bin" });
+    // A copy: the caller's environment is left alone.
+    expect(env.DIAL3CX_PASSWORD).toBe("pw");
   });
 });

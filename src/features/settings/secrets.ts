@@ -1,6 +1,7 @@
 // Where the PBX password comes from: --password-stdin, the OS keyring (Secret Service on Linux),
 // the config's password_command, or DIAL3CX_PASSWORD — behind one SecretStore interface so tests
-// use an in-memory store. The password is never put on argv and never written to our own files.
+// use an in-memory store. The password is never put on argv and never written to our own files,
+// and withoutSecrets() keeps the secrets dial3cx reads from the environment out of child processes.
 import { spawn } from "node:child_process";
 import { BadInputError, ConfigError } from "../../errors.js";
 
@@ -116,6 +117,8 @@ export interface ResolvePasswordOptions {
   stdin?: () => Promise<string>;
   /** Told when the keyring could not be used, before the chain moves on (for debug logs). */
   onKeyringUnavailable?: (error: KeyringUnavailableError) => void;
+  /** More variables password_command must not see (the gateway's other accounts' password_env). */
+  hiddenFromCommand?: readonly string[];
 }
 
 /**
@@ -131,7 +134,11 @@ export async function resolvePassword(
   if (fromKeyring) return { password: fromKeyring, source: "keyring" };
   if (options.passwordCommand) {
     return {
-      password: await runPasswordCommand(options.passwordCommand, options.env),
+      password: await runPasswordCommand(
+        options.passwordCommand,
+        options.env,
+        options.hiddenFromCommand,
+      ),
       source: "password_command",
     };
   }
@@ -161,10 +168,18 @@ async function getFromStore(options: ResolvePasswordOptions): Promise<string | u
 /**
  * Runs `command` through /bin/sh -c and returns its trimmed stdout. stderr goes to ours, so the
  * user sees why e.g. `pass` failed; errors name the exit code, never the command or its output.
+ * It gets the user's environment without dial3cx's secrets and `hiddenNames`.
  */
-export function runPasswordCommand(command: string, env: NodeJS.ProcessEnv): Promise<string> {
+export function runPasswordCommand(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  hiddenNames: readonly string[] = [],
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", command], { env, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("/bin/sh", ["-c", command], {
+      env: withoutSecrets(env, hiddenNames),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => chunks.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => {
@@ -178,6 +193,21 @@ export function runPasswordCommand(command: string, env: NodeJS.ProcessEnv): Pro
       resolve(password);
     });
   });
+}
+
+/** The secrets dial3cx reads from the environment. */
+const SECRET_ENV_NAMES = ["DIAL3CX_PASSWORD", "DIAL3CX_API_KEY"];
+
+/**
+ * A copy of `env` without DIAL3CX_PASSWORD, DIAL3CX_API_KEY and `extraNames`: the environment for
+ * a child process (notify-send, zenity, a picker, a password_command) that has no use for them.
+ */
+export function withoutSecrets(
+  env: NodeJS.ProcessEnv,
+  extraNames: readonly string[] = [],
+): NodeJS.ProcessEnv {
+  const dropped = new Set([...SECRET_ENV_NAMES, ...extraNames]);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !dropped.has(name)));
 }
 
 function passwordCommandError(what: string): ConfigError {
