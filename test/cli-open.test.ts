@@ -195,6 +195,82 @@ describe.concurrent("dial3cx open", () => {
     expect(await sim.calls()).toHaveLength(1);
   });
 
+  test("a feature code link is always asked about; Cancel dials nothing", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const standIns = new StandIns(home);
+    const notifySend = await standIns.add("notify-send");
+    const zenity = await standIns.add("zenity", { exitCode: 1 });
+    const env = standIns.env(accountEnv(home, sim));
+    // Call forwarding to another number, no --confirm and no confirm in the config.
+    const forward = "tel:*21*0049301234%23";
+    const run = await runCli(["open", forward], { env });
+    expect(run).toMatchObject({ code: 1, stdout: "Not calling *21*0049301234#: cancelled\n" });
+    expect(await zenity.runs()).toEqual([
+      expect.arrayContaining(["--question", "--text=Dial PBX feature code *21*0049301234#?"]),
+    ]);
+    expect(await sim.requests()).toEqual([]);
+    expect(await notifySend.runs()).toEqual([]);
+    // Call in the dialog dials it.
+    await standIns.add("zenity", { exitCode: 0 });
+    expect((await runCli(["open", forward], { env })).code).toBe(0);
+    expect(await sim.calls()).toEqual([
+      expect.objectContaining({ destination: "*21*0049301234#" }),
+    ]);
+  });
+
+  test("a feature code link with no dialog tool is not dialled", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const env = { ...accountEnv(home, sim), PATH: join(home.dir, "no-tools") };
+    const run = await runCli(["open", "tel:*21*0049301234%23"], { env });
+    expect(run).toMatchObject({
+      code: 1,
+      stdout:
+        "Not calling *21*0049301234#: cannot ask for confirmation (install zenity or kdialog)\n",
+    });
+    expect(await sim.requests()).toEqual([]);
+    expect(await readLog(home)).toEqual([
+      expect.objectContaining({ outcome: "cancelled", notified: "notify-send not found" }),
+    ]);
+  });
+
+  test("insecure = true is in the log and in the notification", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    await writeConfig(home, "insecure = true\n");
+    const standIns = new StandIns(home);
+    const notifySend = await standIns.add("notify-send");
+    const run = await runCli(["open", ADA], { env: standIns.env(accountEnv(home, sim)) });
+    expect(run).toMatchObject({ code: 0, stdout: "Calling +49 30 123456 on Yealink T46S\n" });
+    expect(await notifySend.runs()).toEqual([
+      [
+        "--app-name=dial3cx",
+        "--icon=call-start",
+        "--urgency=normal",
+        "--",
+        "Calling +49 30 123456 on Yealink T46S",
+        "(TLS verification is OFF)",
+      ],
+    ]);
+    expect(await readLog(home)).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringMatching(/^TLS certificate verification is OFF \(insecure = true\)/),
+      }),
+      expect.objectContaining({ outcome: "called" }),
+    ]);
+  });
+
   test("with a gateway running, a click is its one MakeCall", async ({
     expect,
     onTestFinished,

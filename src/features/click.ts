@@ -2,7 +2,9 @@
 // point) does. There is no terminal, so every outcome becomes a desktop notification and a line in
 // the log file: the call ("Calling Ada Lovelace (+49 30 123456) on Yealink T46S"), a second click
 // within dedupe_seconds ("Already calling … (clicked twice)"), and every error ("Not logged in:
-// run dial3cx login", "Cannot dial …"). With --confirm or `confirm = true` it asks first.
+// run dial3cx login", "Cannot dial …"). With --confirm or `confirm = true` it asks first, and a
+// PBX feature code (`tel:*21*…%23` forwards calls) is always asked about: a link must not change
+// the user's PBX settings unseen. `insecure = true` is said in the log and every notification.
 //
 // Order: settings and number first (a bad link costs nothing), then the dedupe claim (so a double
 // click shows one question, not two), then the question, then the call: through a running
@@ -56,7 +58,8 @@ export async function handleClick(options: ClickOptions): Promise<ClickResult> {
     if (error instanceof Dial3cxError) facts.code = error.code;
     else facts.stack = error instanceof Error ? error.stack : String(error);
   }
-  const notified = await tell(result, options);
+  if (facts.insecure) log.logger.warn(INSECURE_WARNING);
+  const notified = await tell(result, options, facts.insecure === true);
   if (notified) facts.notified = notified;
   const level = result.outcome === "failed" ? "error" : "info";
   log.logger[level](
@@ -67,6 +70,9 @@ export async function handleClick(options: ClickOptions): Promise<ClickResult> {
   return result;
 }
 
+const INSECURE_WARNING =
+  "TLS certificate verification is OFF (insecure = true): anyone on the network path can read the PBX session. Pin the certificate instead: dial3cx login.";
+
 /** Everything but the telling; what is worth logging goes into `facts`. */
 async function click(
   options: ClickOptions,
@@ -76,6 +82,7 @@ async function click(
 ): Promise<ClickResult> {
   const config = await loadConfig(paths.configFile);
   const settings = resolveSettings({ env: options.env, config });
+  if (settings.insecure) facts.insecure = true;
   const to = parseDialString(options.uri, dialStringOptions(settings));
   facts.number = to.display;
   const name = await contactName(settings, to, warn);
@@ -88,15 +95,17 @@ async function click(
   });
   if (claim.duplicate) return alreadyCalling(callee);
   try {
-    if (options.confirm || settings.confirm) {
-      const answer = await confirmCall(`Call ${callee}?`, {
+    const featureCode = to.kind === "feature";
+    if (options.confirm || settings.confirm || featureCode) {
+      const question = featureCode ? `Dial PBX feature code ${callee}?` : `Call ${callee}?`;
+      const answer = await confirmCall(question, {
         env: options.env,
         platform: options.platform,
       });
       if (answer.answer !== "call") {
         facts.confirm = answer;
         await claim.release();
-        return cancelled(callee, answer);
+        return cancelled(callee, answer, featureCode);
       }
     }
     const placed = await placeCall({
@@ -143,11 +152,15 @@ async function contactName(
   return vCardNameFor(settings.contacts, to, warn);
 }
 
-function cancelled(callee: string, answer: ConfirmResult): ClickResult {
+function cancelled(callee: string, answer: ConfirmResult, featureCode: boolean): ClickResult {
   if (answer.answer === "unavailable") {
+    // Turning confirm off does not help with a feature code: that question is always asked.
+    const fix = featureCode
+      ? "install zenity or kdialog"
+      : "install zenity or kdialog, or turn confirm off";
     return {
       outcome: "cancelled",
-      message: `Not calling ${callee}: cannot ask for confirmation (install zenity or kdialog, or turn confirm off)`,
+      message: `Not calling ${callee}: cannot ask for confirmation (${fix})`,
       exitCode: 1,
     };
   }
@@ -181,12 +194,20 @@ function failure(error: unknown): ClickResult {
 }
 
 /** Shows the notification; says why when it could not be shown. */
-async function tell(result: ClickResult, options: ClickOptions): Promise<string | undefined> {
+async function tell(
+  result: ClickResult,
+  options: ClickOptions,
+  insecure: boolean,
+): Promise<string | undefined> {
   if (result.quiet) return undefined;
   const urgency: Urgency =
     result.outcome === "failed" ? "critical" : result.outcome === "duplicate" ? "low" : "normal";
   const shown = await notify(
-    { summary: result.message, urgency },
+    {
+      summary: result.message,
+      urgency,
+      ...(insecure ? { body: "(TLS verification is OFF)" } : {}),
+    },
     { env: options.env, platform: options.platform },
   );
   return shown.shown ? undefined : (shown.problem ?? "not shown");

@@ -114,6 +114,7 @@ describe("dial3cx serve", () => {
     );
     expect(path.isAbsolute(dial3cxBin())).toBe(true);
     expect(unit).toContain("Restart=on-failure\n");
+    expect(unit).toContain("RestartSec=30\n");
     expect(unit).toContain("RestartPreventExitStatus=2 3\n");
     expect(unit).toContain("WantedBy=default.target\n");
     expect(stdout()).toContain(`Wrote ${file}`);
@@ -121,6 +122,27 @@ describe("dial3cx serve", () => {
     const again = captureIo(h.env);
     await runServe({ installUnit: true }, again.io);
     expect(again.stdout()).toContain("systemctl --user daemon-reload");
+  });
+
+  it("keeps webhook URLs off the unit's command line, and warns when they are on ours", async () => {
+    const h = await home();
+    const secretUrl = "https://hooks.example.com/T0/s3cr3t-path";
+    const unit = captureIo(h.env);
+    await expect(runServe({ installUnit: true, webhook: [secretUrl] }, unit.io)).rejects.toThrow(
+      new BadInputError(
+        "--webhook cannot go in a unit: put the URLs in webhooks = [...] in config.toml (mode 0600), which the unit's gateway reads",
+        "usage",
+      ),
+    );
+    await expect(stat(unitPath(h.env))).rejects.toThrow(/ENOENT/);
+    const direct = captureIo(h.env);
+    expect(await runServe({ showToken: true, webhook: [secretUrl] }, direct.io)).toBe(0);
+    expect(direct.stderr()).toBe(
+      "dial3cx serve: warning: other local users can read --webhook URLs in the process list; put secret URLs in webhooks = [...] in config.toml (mode 0600).\n",
+    );
+    const without = captureIo(h.env);
+    await runServe({ showToken: true }, without.io);
+    expect(without.stderr()).toBe("");
   });
 
   it("refuses flag mistakes in one line", async () => {

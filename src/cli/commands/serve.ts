@@ -58,6 +58,7 @@ export async function runServe(
   options: ServeOptions = {},
 ): Promise<number> {
   if (flags.installUnit) return installUnit(flags, io);
+  if (flags.webhook?.length) io.stderr.write(WEBHOOK_ON_ARGV_WARNING);
   const context = await loadContext(flags, io);
   const specs = await accountSpecs(flags, io, context.settings);
   if (flags.showToken) return showTokens(specs, context.paths, io);
@@ -85,6 +86,10 @@ export async function runServe(
   await gateway.stop();
   return 0;
 }
+
+/** A webhook URL may carry a secret (a token in its path or query), and argv is public. */
+const WEBHOOK_ON_ARGV_WARNING =
+  "dial3cx serve: warning: other local users can read --webhook URLs in the process list; put secret URLs in webhooks = [...] in config.toml (mode 0600).\n";
 
 function readyLine(gateway: Gateway): string {
   const list = gateway.extensions;
@@ -167,9 +172,16 @@ async function installUnit(flags: ServeFlags, io: Io): Promise<number> {
       "usage",
     );
   }
+  if (flags.webhook?.length) {
+    // ExecStart would put the URL, which may carry a secret, on every start's command line.
+    throw new BadInputError(
+      "--webhook cannot go in a unit: put the URLs in webhooks = [...] in config.toml (mode 0600), which the unit's gateway reads",
+      "usage",
+    );
+  }
   const file = unitPath(io.env);
   const replaced = (await readIfExists(file)) !== undefined;
-  // 0600: webhook URLs given as flags may carry secrets. systemd --user reads it as this user.
+  // 0600 all the same: it names this user's files and PBX. systemd --user reads it as this user.
   await writeSecureFile(file, unitText(serveArguments(flags)));
   io.stdout.write(
     [
@@ -198,7 +210,6 @@ function serveArguments(flags: ServeFlags): string[] {
   if (flags.allowPlainHttp) args.push("--allow-plain-http");
   for (const origin of flags.allowedOrigin ?? []) add("--allowed-origin", origin);
   for (const host of flags.allowedHost ?? []) add("--allowed-host", host);
-  for (const url of flags.webhook ?? []) add("--webhook", url);
   add("--pbx", flags.pbx);
   add("--extension", flags.extension);
   add("--ca", flags.ca, true);
@@ -220,7 +231,8 @@ export function unitText(serveArgs: string[]): string {
     "Type=simple",
     `ExecStart=${execStart}`,
     "Restart=on-failure",
-    "RestartSec=5",
+    // Slow enough that a gateway failing at start never hammers the PBX with logins.
+    "RestartSec=30",
     "# Exit 2: bad settings; 3: the PBX refused the login. Restarting cannot fix either, and",
     "# repeated failed logins get the address blocked by 3CX.",
     "RestartPreventExitStatus=2 3",
