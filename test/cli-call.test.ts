@@ -1,7 +1,15 @@
 // End to end: `dial3cx call` against the simulator — output, --json, --dry-run, device choice,
 // --wait, and numbers refused before anything is sent. Failures and the warm path: cli-call-errors.
 import { describe, test } from "vitest";
-import { accountEnv, MAKE_CALL, makeHome, parseJsonLines, runCli, TestSim } from "./cli-helpers.js";
+import {
+  accountEnv,
+  MAKE_CALL,
+  makeHome,
+  parseJsonLines,
+  runCli,
+  startCli,
+  TestSim,
+} from "./cli-helpers.js";
 
 const YEALINK = "sip:100@192.168.178.20:5062;rinstance=a1";
 const WINDOWS_APP = "sip:100@192.168.178.34:51470;rinstance=7c1e2f9a4b3d5e60";
@@ -36,9 +44,50 @@ describe.concurrent("dial3cx call", () => {
         contact: YEALINK,
         extension: "100",
         state: "dialing",
+        via: "session",
+        id: expect.any(String),
+        duplicate: false,
       },
     ]);
     expect(await sim.calls()).toHaveLength(1);
+  });
+
+  test("an unquoted number in several words is one number", async ({ expect, onTestFinished }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const run = await runCli(["call", "+49", "30", "123456"], { env: accountEnv(home, sim) });
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toBe("Calling +49 30 123456 on Yealink T46S (ext 100)\n");
+    expect((await sim.calls()).map((c) => c.destination)).toEqual(["004930123456"]);
+  });
+
+  test("a name that matches no contact says so, not that it has letters", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const run = await runCli(["call", "zzyzx"], { env: accountEnv(home, sim) });
+    expect(run).toMatchObject({ code: 2, stdout: "" });
+    expect(run.stderr).toBe(
+      'dial3cx: No contact matches "zzyzx", and it is not a number: check the name (dial3cx contacts search zzyzx) or type the digits.\n',
+    );
+    expect(await sim.calls()).toEqual([]);
+  });
+
+  test("a mistyped --code exits 2 before anything is sent", async ({ expect, onTestFinished }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const env = accountEnv(home, sim, "102");
+    const run = await runCli(["call", "123", "--code", "12"], { env });
+    expect(run).toMatchObject({ code: 2, stdout: "" });
+    expect(run.stderr).toContain("A 2FA code is 6 digits");
+    const json = await runCli(["call", "123", "--code", "12345a", "--json"], { env });
+    expect(json).toMatchObject({ code: 2, stderr: "" });
+    expect(parseJsonLines(json.stdout)).toEqual([
+      { error: { code: "usage", message: expect.stringContaining("A 2FA code is 6 digits") } },
+    ]);
+    expect(await sim.requests()).toEqual([]);
   });
 
   test("--dry-run shows the number and device and dials nothing", async ({
@@ -95,6 +144,40 @@ describe.concurrent("dial3cx call", () => {
       { error: { code: "device_not_found", message: expect.stringContaining("Yealink T46S") } },
     ]);
     expect(await sim.calls()).toEqual([]);
+  });
+
+  test("a device from DIAL3CX_DEVICE that matches nothing is not called --device", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const env = { ...accountEnv(home, sim), DIAL3CX_DEVICE: "bogus" };
+    const run = await runCli(["call", "123"], { env });
+    expect(run).toMatchObject({ code: 4, stdout: "" });
+    expect(run.stderr).toMatch(
+      /^dial3cx: No registered device matches "bogus": pass --device, one of: 1 Yealink T46S/,
+    );
+    expect(await sim.calls()).toEqual([]);
+  });
+
+  test("--wait --json and Ctrl-C without a terminal: hangs up, stdout stays JSON", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 600_000 });
+    const home = await makeHome(onTestFinished);
+    const cli = await startCli(["call", "123", "--wait", "--json"], { env: accountEnv(home, sim) });
+    onTestFinished(() => {
+      cli.child.kill("SIGKILL");
+    });
+    await cli.line((line) => line.includes('"state":"dialing"'));
+    cli.child.kill("SIGINT");
+    const run = await cli.result;
+    expect(run).toMatchObject({ code: 0, stderr: "  hanging up…\n" });
+    const states = parseJsonLines(run.stdout).map((line) => (line as { state: string }).state);
+    expect(states.at(-1)).toBe("ended");
+    expect((await sim.calls()).map((c) => c.state)).toEqual(["ended"]);
   });
 
   test("--wait follows the call: ringing, connected, ended", async ({ expect, onTestFinished }) => {

@@ -36,6 +36,9 @@ describe.concurrent("dial3cx contacts search", () => {
       "Jürgen Müller\twork\t089 1234567\nJürgen Müller\tmobile\t0171 2345678\n",
     );
 
+    const mueller = await runCli(["contacts", "search", "mueller", "--dmenu"], { env });
+    expect(mueller).toMatchObject({ code: 0, stderr: "", stdout: muller.stdout });
+
     const bronte = await runCli(["contacts", "search", "bronte"], { env });
     expect(bronte).toMatchObject({ code: 0, stderr: "" });
     expect(bronte.stdout.split("\n").filter(Boolean)).toEqual([
@@ -94,6 +97,13 @@ describe.concurrent("dial3cx contacts search", () => {
     const env = accountEnv(home, sim);
     const none = await runCli(["contacts", "search", "zzyzx"], { env });
     expect(none).toMatchObject({ code: 1, stdout: "", stderr: 'No contact matches "zzyzx".\n' });
+    // Letters scattered over "Pizzeria Napoli" in the phone book are no match.
+    const scattered = await runCli(["contacts", "search", "zzzz"], { env });
+    expect(scattered).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: 'No contact matches "zzzz".\n',
+    });
     const both = await runCli(["contacts", "search", "a", "--json", "--dmenu"], { env });
     expect(both).toMatchObject({ code: 2 });
   });
@@ -160,7 +170,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
     expect(await sim.calls()).toEqual([]);
   });
 
-  test("no match is the number's own error; a URI is never a name", async ({
+  test("no match says no contact matches and how to check; a URI is never a name", async ({
     expect,
     onTestFinished,
   }) => {
@@ -169,7 +179,9 @@ describe.concurrent('dial3cx call "<name>"', () => {
     const env = accountEnv(home, sim);
     const nobody = await runCli(["call", "Nobody Here"], { env });
     expect(nobody).toMatchObject({ code: 2, stdout: "" });
-    expect(nobody.stderr).toMatch(/^dial3cx: Cannot dial "Nobody Here": it contains letters/);
+    expect(nobody.stderr).toBe(
+      'dial3cx: No contact matches "Nobody Here", and it is not a number: check the name (dial3cx contacts search "Nobody Here") or type the digits.\n',
+    );
     const before = (await sim.requests()).length;
     const flowers = await runCli(["call", "tel:+1-800-FLOWERS"], { env });
     expect(flowers).toMatchObject({ code: 2 });

@@ -12,6 +12,8 @@ import {
 
 /** Calls stay up until hung up: nobody answers within a test's lifetime. */
 const NEVER_ANSWERED = { answerAfterMs: 600_000 };
+/** RequestDropCall's MyPhone message id. */
+const DROP_CALL = 115;
 
 describe.concurrent("dial3cx devices and status", () => {
   test("devices lists the registrations, numbered", async ({ expect, onTestFinished }) => {
@@ -189,6 +191,72 @@ describe.concurrent("dial3cx hangup", () => {
     expect(run.stderr).toMatch(/^dial3cx: 2 calls are active: name one, or pass --all\.\n/);
     expect(run.stderr).toContain("to 123");
     expect(run.stderr).toContain("to 124");
+    expect((await sim.calls()).map((c) => c.state)).not.toContain("ended");
+  });
+
+  test("several calls and no id with --json: a usage error on stdout, exit 2", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
+    const home = await makeHome(onTestFinished);
+    const env = accountEnv(home, sim);
+    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
+    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const run = await runCli(["hangup", "--json"], { env });
+    expect(run).toMatchObject({ code: 2, stderr: "" });
+    expect(parseJsonLines(run.stdout)).toEqual([
+      {
+        error: { code: "usage", message: "2 calls are active: name one, or pass --all." },
+        calls: [
+          expect.objectContaining({ number: "123" }),
+          expect.objectContaining({ number: "124" }),
+        ],
+      },
+    ]);
+    expect((await sim.calls()).map((c) => c.state)).not.toContain("ended");
+  });
+
+  test("--all with a call id is a usage error, nothing sent", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const run = await runCli(["hangup", "--all", "2"], { env: accountEnv(home, sim) });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "dial3cx: --all and a call id cannot be combined.\n",
+    });
+    expect(await sim.requests()).toEqual([]);
+  });
+
+  test("an id that is not an active call, or not a number: exit 2, no hang-up sent", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
+    const home = await makeHome(onTestFinished);
+    const env = accountEnv(home, sim);
+    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
+    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const [status] = parseJsonLines((await runCli(["status", "--json"], { env })).stdout) as [
+      { calls: Array<{ id: string }> },
+    ];
+    const active = status.calls.map((c) => `#${c.id}`).join(", ");
+    const run = await runCli(["hangup", "999"], { env });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: `dial3cx: No active call #999; active: ${active}\n`,
+    });
+    const json = await runCli(["hangup", "abc", "--json"], { env });
+    expect(json).toMatchObject({ code: 2, stderr: "" });
+    expect(parseJsonLines(json.stdout)).toEqual([
+      { error: { code: "usage", message: `No active call #abc; active: ${active}` } },
+    ]);
+    expect((await sim.requests()).filter((r) => r.messageId === DROP_CALL)).toEqual([]);
     expect((await sim.calls()).map((c) => c.state)).not.toContain("ended");
   });
 

@@ -116,6 +116,50 @@ describe.concurrent("dial3cx login", () => {
     expect(await sim.requests()).toEqual([]);
   });
 
+  test("--password-stdin with nothing on stdin: exit 2, says so", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const args = ["login", "--pbx", sim.url, "--extension", "100", "--password-stdin"];
+    const run = await runCli(args, { env: home.env, stdin: "" });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "dial3cx: Standard input was empty: pipe the password into --password-stdin.\n",
+    });
+    expect(await sim.requests()).toEqual([]);
+    expect(existsSync(home.configFile)).toBe(false);
+  });
+
+  test("https:// on a plain-HTTP port: exit 5, says the port does not speak https", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const sim = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const { host } = new URL(sim.url);
+    const https = `https://${host}`;
+    const run = await runCli(["login", "--pbx", https, "--extension", "100", "--password-stdin"], {
+      env: home.env,
+      stdin: "dial3cx-demo\n",
+    });
+    const says = `${host} does not speak https: check the URL (for a plain-http PBX on this machine, use http://${host}).`;
+    expect(run).toMatchObject({ code: 5, stdout: "", stderr: `dial3cx: ${says}\n` });
+    // The HTTP layer says the same when a command (not login) meets such a port.
+    const env = {
+      ...home.env,
+      DIAL3CX_PBX: https,
+      DIAL3CX_EXTENSION: "100",
+      DIAL3CX_PASSWORD: "x",
+    };
+    const call = await runCli(["call", "123", "--json"], { env });
+    expect(call).toMatchObject({ code: 5 });
+    expect(parseJsonLines(call.stdout)).toEqual([{ error: { code: "tls", message: says } }]);
+    expect(existsSync(home.configFile)).toBe(false);
+  });
+
   test("an untrusted certificate: exit 5, the fingerprint shown, nothing saved", async ({
     expect,
     onTestFinished,

@@ -142,7 +142,10 @@ function argumentSpec(argument: ArgumentLike, path: string[]): ArgumentSpec {
   let value: ValueSpec = { kind: "text", label: name };
   if (argument.argChoices?.length) value = { kind: "choices", choices: [...argument.argChoices] };
   else if (CONTACT_ARGUMENTS.has(`${path.join(" ")} ${name}`)) value = { kind: "contacts" };
-  return { name, required: argument.required, variadic: argument.variadic, value };
+  // `call`'s words are variadic only so that an unquoted number works; a completed name is one
+  // quoted word, and names after a number would be wrong.
+  const variadic = argument.variadic && value.kind !== "contacts";
+  return { name, required: argument.required, variadic, value };
 }
 
 function oneLine(text: string): string {

@@ -3,7 +3,7 @@
 import { Argument, Command, Option, type OptionValues } from "@commander-js/extra-typings";
 import { VERSION } from "../version.js";
 import { processIo } from "./io.js";
-import { exitForCommander, runCommand } from "./run.js";
+import { exitForCommander, runCommand, securityCodeArg } from "./run.js";
 
 // Usage errors follow --json too; commander's own text would go to stderr.
 const json = process.argv.includes("--json");
@@ -31,7 +31,7 @@ function connection<Args extends unknown[], Opts extends OptionValues, G extends
     .option("--fingerprint <sha256>", "trust the PBX certificate with this SHA-256 fingerprint")
     .option("--insecure", "do NOT verify the PBX certificate (dangerous)")
     .option("--password-stdin", "read the password from standard input")
-    .option("--code <digits>", "2FA code, for extensions with two-factor login")
+    .option("--code <digits>", "2FA code, for extensions with two-factor login", securityCodeArg)
     .addOption(
       new Option("--driver <driver>", "how to reach the PBX (default auto)").choices([
         "auto",
@@ -51,17 +51,17 @@ connection(
     .command("call")
     .description("Ring your phone and connect it to a number, tel:/callto:/sip: URI")
     .argument(
-      "<number>",
-      "a number in any format, an extension, a feature code, a URI, or a contact's name",
+      "<number...>",
+      "a number in any format, an extension, a feature code, a URI, or a contact's name (several words are joined with spaces)",
     ),
 )
   .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
   .option("--wait", "follow the call until it ends (Ctrl-C offers to hang up)")
   .option("--dry-run", "show the number and device, dial nothing")
   .option("--no-gateway", "do not hand the call to a running `dial3cx serve`")
-  .action((target, opts) =>
+  .action((words, opts) =>
     runCommand(
-      async () => (await import("./commands/call.js")).runCall(target, opts, processIo()),
+      async () => (await import("./commands/call.js")).runCall(words.join(" "), opts, processIo()),
       opts,
     ),
   );

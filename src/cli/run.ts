@@ -1,5 +1,6 @@
 // Runs one subcommand: turns its result into an exit code and any error into one clear line
 // (or a JSON error object with --json), with the exit code the error kind defines.
+import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { Dial3cxError, EXIT_CODES } from "../errors.js";
 
 export interface RunOptions {
@@ -60,4 +61,16 @@ export function exitForCommander(exit: CommanderExit, options: RunOptions = {}):
     process.stdout.write(`${JSON.stringify({ error: { code: "usage", message } })}\n`);
   }
   process.exit(EXIT_CODES.usage);
+}
+
+/**
+ * commander's parser for --code: six digits (spaces stripped), checked before anything is sent,
+ * since a mistyped code costs a failed login and 3CX locks the address out after five.
+ */
+export function securityCodeArg(value: string): string {
+  const code = value.replace(/\s+/g, "");
+  if (!/^\d{6}$/.test(code)) {
+    throw new InvalidArgumentError("A 2FA code is 6 digits, as your authenticator app shows it.");
+  }
+  return code;
 }

@@ -4,7 +4,7 @@
 // undici: a one-shot CLI call pays ~50 ms less start-up for it (bench/run.mjs).
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { ConfigError, NetworkError } from "../errors.js";
+import { ConfigError, NetworkError, TlsError } from "../errors.js";
 import { codeOf, findCause, type TlsTrust, tlsConnectOptions, toTlsError } from "./tls.js";
 
 export interface PbxResponse {
@@ -148,6 +148,8 @@ export class PbxHttp {
   }
 
   private toTypedError(error: unknown): Error {
+    const plain = notHttpsError(error, this.base);
+    if (plain) return plain;
     const tls = toTlsError(error, this.base.host);
     if (tls) return tls;
     if (error instanceof NetworkError) return error;
@@ -180,6 +182,29 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: "network unreachable",
   EPIPE: "connection closed",
 };
+
+/**
+ * The error for an https:// URL whose port answered the TLS handshake in plain HTTP (a bare
+ * "host:port" is taken as https), or undefined for any other failure. A bare ECONNRESET is not
+ * enough: a real HTTPS PBX may reset a connection mid-answer.
+ */
+export function notHttpsError(error: unknown, base: URL): TlsError | undefined {
+  if (base.protocol !== "https:") return undefined;
+  const found = findCause(error, (e) => {
+    const code = codeOf(e);
+    const message = e instanceof Error ? e.message : "";
+    return (
+      code === "EPROTO" ||
+      code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+      /wrong version number|disconnected before secure TLS connection/i.test(message)
+    );
+  });
+  if (found === undefined) return undefined;
+  return new TlsError(
+    `${base.host} does not speak https: check the URL (for a plain-http PBX on this machine, use http://${base.host}).`,
+    { cause: found },
+  );
+}
 
 /** The PBX's origin from what a user typed (a bare host means https). */
 export function parsePbxUrl(text: string): URL {

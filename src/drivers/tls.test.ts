@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../errors.js";
 import { isLoopback, normaliseFingerprint, resolveTlsTrust } from "./tls.js";
@@ -24,6 +27,37 @@ describe("resolveTlsTrust", () => {
       rejectUnauthorized: true,
       description: "system CAs",
     });
+  });
+});
+
+describe("resolveTlsTrust with a CA file", () => {
+  const pbx = new URL("https://pbx.example.com");
+  const caError = (ca: string) => resolveTlsTrust(pbx, { ca }).catch((error: unknown) => error);
+
+  it("says in words why the file cannot be read", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "dial3cx-tls-"));
+    try {
+      const missing = path.join(dir, "nonexist.pem");
+      const error = await caError(missing);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toBe(
+        `Cannot read the CA file ${missing}: it does not exist.`,
+      );
+      expect(((await caError(dir)) as Error).message).toBe(
+        `Cannot read the CA file ${dir}: it is a directory, not a file.`,
+      );
+      const locked = path.join(dir, "locked.pem");
+      await writeFile(locked, "-----BEGIN CERTIFICATE-----\n");
+      await chmod(locked, 0o000);
+      // root reads the file regardless of its mode: nothing to check then.
+      if (process.getuid?.() !== 0) {
+        expect(((await caError(locked)) as Error).message).toBe(
+          `Cannot read the CA file ${locked}: permission denied.`,
+        );
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -60,9 +60,9 @@ export async function resolveTlsTrust(url: URL, options: TlsOptions = {}): Promi
   if (options.fingerprint) return pinnedTrust(url, normaliseFingerprint(options.fingerprint));
   if (options.ca) {
     const ca = await readFile(options.ca, "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(
-        `Cannot read the CA file ${options.ca}: ${error.code ?? error.message}.`,
-      );
+      const reason =
+        (error.code ? READ_ERRORS[error.code] : undefined) ?? error.code ?? error.message;
+      throw new ConfigError(`Cannot read the CA file ${options.ca}: ${reason}.`);
     });
     if (!ca.includes("-----BEGIN CERTIFICATE-----")) {
       throw new ConfigError(
@@ -73,6 +73,15 @@ export async function resolveTlsTrust(url: URL, options: TlsOptions = {}): Promi
   }
   return { rejectUnauthorized: true, description: "system CAs" };
 }
+
+/** Why a file could not be read, in words (the code alone means nothing to most users). */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: "it does not exist",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "it is a directory, not a file",
+  ENOTDIR: "a part of the path is not a directory",
+};
 
 /**
  * Pinning: fetch the PBX certificate once (sending nothing), check its fingerprint, then trust

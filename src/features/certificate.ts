@@ -1,6 +1,7 @@
 // Whether this system trusts a PBX's TLS certificate, and, when it does not, what a user needs to
 // see before pinning it (`dial3cx login`). Nothing but a TLS handshake is sent.
 
+import { notHttpsError } from "../drivers/http.js";
 import { verifyTlsChain } from "../drivers/probe.js";
 import { fetchPeerCertificate, resolveTlsTrust } from "../drivers/tls.js";
 import { NetworkError, TlsError } from "../errors.js";
@@ -22,6 +23,8 @@ export async function untrustedCertificate(
     await verifyTlsChain(pbx, await resolveTlsTrust(pbx, {}), timeoutMs);
     return undefined;
   } catch (error) {
+    const plain = notHttpsError(error, pbx);
+    if (plain) throw plain;
     if (!(error instanceof TlsError)) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new NetworkError(`Cannot reach the PBX at ${pbx.origin}: ${reason}.`, { cause: error });

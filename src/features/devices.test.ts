@@ -199,7 +199,7 @@ describe("selectDevice with a selector", () => {
     const error = errorOf(() => selectDevice(devices, "3cx"));
     expect(error).toBeInstanceOf(DeviceNotFoundError);
     expect(error.message).toBe(
-      '--device "3cx" matches 2 devices: pass --device with the number, one of: 2 3CX app (Windows), 3 3CX app (Android).',
+      'The device "3cx" matches 2 devices: pass --device with the number, one of: 2 3CX app (Windows), 3 3CX app (Android).',
     );
   });
 
@@ -220,7 +220,7 @@ describe("selectDevice with a selector", () => {
     const error = errorOf(() => selectDevice(devices, "cisco"));
     expect(error).toBeInstanceOf(DeviceNotFoundError);
     expect(error.message).toBe(
-      'No registered device matches --device "cisco": pass --device, one of: 1 Yealink T46S, 2 3CX app (Windows), 3 3CX app (Android), 4 Web client.',
+      'No registered device matches "cisco": pass --device, one of: 1 Yealink T46S, 2 3CX app (Windows), 3 3CX app (Android), 4 Web client.',
     );
     expect((error as DeviceNotFoundError).exitCode).toBe(4);
   });

@@ -9,6 +9,8 @@
 //   two devices fails instead of quietly ringing a "Yealink T54W".
 // - Without a selector a lone desk phone wins over apps: click-to-call usually means "ring the
 //   phone on my desk", and a softphone or web client may not even be in front of the user.
+// - Messages quote the selector without naming --device: it may come from DIAL3CX_DEVICE or the
+//   config file. The fix they name is still --device.
 
 import type { DriverDevice } from "../drivers/driver.js";
 import { DeviceNotFoundError, NoDeviceError } from "../errors.js";
@@ -284,12 +286,12 @@ function deviceMatching(devices: DeviceRegistration[], selector: string): Device
     if (found.length === 1) return found[0]!;
     if (found.length > 1) {
       throw new DeviceNotFoundError(
-        `--device ${quote(selector)} matches ${found.length} devices: pass --device with the number, one of: ${choices(devices, found)}.`,
+        `The device ${quote(selector)} matches ${found.length} devices: pass --device with the number, one of: ${choices(devices, found)}.`,
       );
     }
   }
   throw new DeviceNotFoundError(
-    `No registered device matches --device ${quote(selector)}: pass --device, one of: ${choices(devices, devices)}.`,
+    `No registered device matches ${quote(selector)}: pass --device, one of: ${choices(devices, devices)}.`,
   );
 }
 

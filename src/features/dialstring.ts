@@ -288,11 +288,7 @@ function cleanSymbols(raw: RawNumber, options: ResolvedOptions): string {
     reject(raw.number, "this SIP user is a name, not a number", "call a number or an extension");
   }
   if (!options.allowVanity || !/[0-9]/.test(text)) {
-    reject(
-      raw.number,
-      "it contains letters",
-      "type the digits instead, or turn on vanity numbers to map letters to keypad digits",
-    );
+    reject(raw.number, "it contains letters", "type the digits instead");
   }
   return text.replace(/[A-Za-z]/g, (letter) => KEYPAD[letter.toUpperCase()] ?? letter);
 }

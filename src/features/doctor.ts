@@ -315,12 +315,23 @@ function problemFix(error: unknown): string | undefined {
   return problem ? PROBLEM_FIXES[problem] : undefined;
 }
 
-function loginFix(error: unknown): string | undefined {
-  const code = error instanceof Dial3cxError ? error.code : undefined;
-  if (code === "two_factor_required") return "pass --code with the current 2FA code";
-  if (code === "blocked") return "wait, or ask the PBX admin to unblock this address";
-  if (code === "auth") return "run dial3cx login to store the right password";
-  return undefined;
+/** A refused password is fixed where it came from: `dial3cx login` only changes the keyring. */
+const WRONG_PASSWORD_FIXES: Record<PasswordSource, string> = {
+  env: "DIAL3CX_PASSWORD is wrong: fix or unset it",
+  password_command:
+    "the password_command in the config returned a wrong password: fix the password it reads",
+  stdin: "the password on standard input was wrong: pass the right one",
+  keyring: "run dial3cx login to store the right password",
+};
+
+function loginFix(source: PasswordSource): (error: unknown) => string | undefined {
+  return (error) => {
+    const code = error instanceof Dial3cxError ? error.code : undefined;
+    if (code === "two_factor_required") return "pass --code with the current 2FA code";
+    if (code === "blocked") return "wait, or ask the PBX admin to unblock this address";
+    if (code === "auth") return WRONG_PASSWORD_FIXES[source];
+    return undefined;
+  };
 }
 
 const CALL_CONTROL_FIXES = {
@@ -465,7 +476,7 @@ async function checkLogin(state: RunState, lookup: PasswordLookup): Promise<Outc
       securityCode: state.input.securityCode,
       pbxVersion: state.version,
     }),
-    loginFix,
+    loginFix(lookup.source),
   );
   const how = credentials.pbxVersion === 20 ? "token login" : "cookie login";
   return `extension ${settings.extension} logged in (${how}, password from ${PASSWORD_SOURCES[lookup.source]})`;

@@ -32,7 +32,10 @@ const scenario = parseScenario({
     },
     { number: "103", password: "no-devices", firstName: "Nora", devices: [] },
   ],
-  contacts: [{ firstName: "Ada", lastName: "Lovelace", business: "+49 30 123456" }],
+  contacts: [
+    { firstName: "Ada", lastName: "Lovelace", business: "+49 30 123456" },
+    { firstName: "Jürgen", lastName: "Müller", business: "089 1234567" },
+  ],
 });
 
 const VCARD = [
@@ -254,6 +257,17 @@ describe("information", () => {
     const bad = await t.call("GET", "/v1/contacts?limit=0");
     expect([bad.status, bad.json.error.code]).toEqual([400, "usage"]);
   });
+
+  it.each(["muller", "mueller", "Müller"])(
+    "GET /v1/contacts?q=%s folds accents like the CLI and finds the PBX's Müller",
+    async (q) => {
+      const answer = await t.call("GET", `/v1/contacts?q=${encodeURIComponent(q)}`);
+      expect(answer.status).toBe(200);
+      expect(answer.json.contacts).toEqual([
+        expect.objectContaining({ name: "Jürgen Müller", number: "089 1234567", source: "pbx" }),
+      ]);
+    },
+  );
 
   it("unknown paths answer 404 in the error format", async () => {
     const answer = await t.call("GET", "/v1/nothing");

@@ -16,6 +16,7 @@ import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { Dial3cxError, type ErrorCode } from "../errors.js";
 import type { Call } from "../features/client.js";
+import { foldingPhoneBook } from "../features/contact-names.js";
 import {
   loadAllContacts,
   type PhoneBookLookup,
@@ -547,7 +548,7 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     const account = actingAccount(c, query.extension);
     const all = await loadAllContacts({
       vcardDirs: account.settings.contacts,
-      pbx: phoneBookOf(account),
+      pbx: foldingPhoneBookOf(account),
       query: query.q,
     });
     const matches = searchContacts(all.contacts, query.q, { limit: query.limit });
@@ -681,10 +682,14 @@ function callIdentified(call: Call, waitMs: number): Promise<void> {
 }
 
 /** The PBX phone book, when the account's client or driver offers one. */
-function phoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
+/**
+ * The account's PBX phone book, asked the way the CLI asks it (foldingPhoneBook): the PBX does
+ * not fold diacritics itself, so `q=muller` must search its whole book to find Müller.
+ */
+function foldingPhoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
   for (const candidate of [account.client, account.client.driver] as unknown[]) {
     if (typeof (candidate as Partial<PhoneBookLookup>).lookupContacts === "function") {
-      return candidate as PhoneBookLookup;
+      return foldingPhoneBook(candidate as PhoneBookLookup);
     }
   }
   return undefined;

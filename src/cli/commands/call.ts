@@ -100,7 +100,7 @@ async function resolveTarget(
     const matches = numbersForName(loaded.contacts, target);
     if (matches.length === 0) {
       writeNotes(loaded.notes, io.stderr);
-      throw numberError;
+      throw noContactMatches(target);
     }
     if (matches.length > 1) return reportSeveral(target, matches, flags, io);
     const [only] = matches as [NamedNumber];
@@ -110,6 +110,14 @@ async function resolveTarget(
   } finally {
     if (!keepSession) await closeCliContacts(loaded);
   }
+}
+
+/** A name that matched nothing: the lookup ran, so the dial-string error would mislead. */
+function noContactMatches(target: string): BadInputError {
+  const search = /^[\w.@+-]+$/u.test(target) ? target : JSON.stringify(target);
+  return new BadInputError(
+    `No contact matches ${JSON.stringify(target)}, and it is not a number: check the name (dial3cx contacts search ${search}) or type the digits.`,
+  );
 }
 
 function reportSeveral(target: string, matches: NamedNumber[], flags: CallFlags, io: Io): number {
@@ -145,6 +153,7 @@ export function printPlaced(
   const callee = describeCallee(placed.display, name);
   const where = `${placed.deviceName} (ext ${placed.extension})`;
   if (flags.json) {
+    // One shape whichever side dialled; `contact` is null when the gateway's answer lacks it.
     writeJson(io, {
       to: placed.dial,
       toE164: placed.e164,
@@ -154,9 +163,9 @@ export function printPlaced(
       contact: placed.deviceContact,
       extension: placed.extension,
       state: "dialing",
-      ...(placed.via === "gateway"
-        ? { via: "gateway", id: placed.id, duplicate: placed.duplicate }
-        : {}),
+      via: placed.via,
+      id: placed.id,
+      duplicate: placed.duplicate,
     });
   } else if (placed.duplicate) {
     io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);
@@ -197,7 +206,7 @@ async function callWithSession(
     }
     if (!flags.json) io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})\n`);
     const call = await client.makeCall(to, { device: device.contact });
-    return await follow(call, client, flags, io, summary);
+    return await follow(call, flags, io, summary);
   } finally {
     await session.done(client);
   }
@@ -205,7 +214,6 @@ async function callWithSession(
 
 async function follow(
   call: Call,
-  client: Dial3cxClient,
   flags: CallFlags,
   io: Io,
   summary: Record<string, unknown>,
@@ -216,41 +224,83 @@ async function follow(
     if (flags.json) writeJson(io, { ...summary, id: info.id, state: info.state });
     else if (info.state !== "ended") io.stdout.write(`  ${stateText(info.state)}\n`);
   };
+  let leave = () => {};
+  const leftRunning = new Promise<"left">((resolve) => {
+    leave = () => resolve("left");
+  });
+  let asking = false;
+  const stopSigint = onSigint(async () => {
+    if (asking) return; // the open prompt gets this Ctrl-C itself
+    asking = true;
+    try {
+      if ((await answerSigint(call, io, Boolean(flags.json))) === "left") leave();
+    } finally {
+      asking = false;
+    }
+  });
+  // Only now may the first state line go out: a script that reads it and sends SIGINT must find
+  // the handler in place (without one, the signal kills the process at once).
   // The PBX may have shown the call before the Ack came back.
   if (call.info) show(call.info);
   call.on("state", show);
-  const stopSigint = onSigint(() => offerHangup(call, client, io));
+  const ended = call.wait().then(() => "ended" as const);
+  ended.catch(() => undefined); // once the call is left running, nobody awaits it
+  let outcome: "ended" | "left";
   try {
-    await call.wait();
+    outcome = await Promise.race([ended, leftRunning]);
   } finally {
     stopSigint();
   }
-  if (!flags.json) {
-    const talked =
-      connectedAt === undefined
-        ? "before it was answered"
-        : `after ${formatDuration(Date.now() - connectedAt)}`;
-    io.stdout.write(`  ended ${talked}\n`);
-  }
+  // Left running: the caller's `finally` still saves the session for the next warm start.
+  if (outcome === "left" || flags.json) return 0;
+  const talked =
+    connectedAt === undefined
+      ? "before it was answered"
+      : `after ${formatDuration(Date.now() - connectedAt)}`;
+  io.stdout.write(`  ended ${talked}\n`);
   return 0;
 }
 
-async function offerHangup(call: Call, client: Dial3cxClient, io: Io): Promise<void> {
-  const interactive = Boolean(io.stdin.isTTY && io.stdout.isTTY);
-  // Loaded only here: the prompt library is not worth its start-up cost on every call.
-  const ask = async () => {
-    const { confirm } = await import("@inquirer/prompts");
-    return confirm({ message: "Hang up the call?", default: true });
-  };
-  const hangUp = interactive ? await ask().catch(() => true) : true;
-  if (hangUp) {
-    await call.hangup();
-    io.stdout.write("  hanging up…\n");
-    return;
+/** Asks yes/no on `output`; rejects when the prompt is aborted (a second Ctrl-C). */
+export type AskHangup = (
+  output: NodeJS.WritableStream,
+  input: NodeJS.ReadableStream,
+) => Promise<boolean>;
+
+// Loaded only here: the prompt library is not worth its start-up cost on every call.
+const askHangup: AskHangup = async (output, input) => {
+  const { confirm } = await import("@inquirer/prompts");
+  return confirm({ message: "Hang up the call?", default: true }, { output, input });
+};
+
+/**
+ * What a Ctrl-C during `--wait` does: in a terminal it asks whether to hang up (an aborted
+ * question, e.g. a second Ctrl-C, just keeps following the call); elsewhere it hangs up. Under
+ * --json the question and the notes go to stderr, so stdout carries only JSON lines.
+ */
+export async function answerSigint(
+  call: Pick<Call, "id" | "hangup">,
+  io: Io,
+  json: boolean,
+  ask: AskHangup = askHangup,
+): Promise<"hung-up" | "left" | "kept"> {
+  const notes = json ? io.stderr : io.stdout;
+  const interactive = Boolean(io.stdin.isTTY && notes.isTTY);
+  let hangUp = true;
+  if (interactive) {
+    try {
+      hangUp = await ask(notes, io.stdin);
+    } catch {
+      return "kept";
+    }
   }
-  io.stdout.write(`  left the call running: hang up with \`dial3cx hangup ${call.id ?? ""}\`\n`);
-  await client.close();
-  process.exit(0);
+  if (hangUp) {
+    notes.write("  hanging up…\n");
+    await call.hangup();
+    return "hung-up";
+  }
+  notes.write(`  left the call running: hang up with \`dial3cx hangup ${call.id ?? ""}\`\n`);
+  return "left";
 }
 
 function onSigint(handler: () => Promise<void>): () => void {

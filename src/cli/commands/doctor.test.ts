@@ -260,7 +260,7 @@ describe("dial3cx doctor on refusals", () => {
     expect(run.check("login")).toMatchObject({
       status: "fail",
       code: "auth",
-      fix: "run dial3cx login to store the right password",
+      fix: "DIAL3CX_PASSWORD is wrong: fix or unset it",
     });
     for (const id of ["session", "websocket", "devices", "webclient"] as const) {
       expect(run.check(id)).toMatchObject({ status: "skip", detail: "not checked: Login failed" });

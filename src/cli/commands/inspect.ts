@@ -1,6 +1,7 @@
 // Read-only commands over a live session: `devices`, `status` and `watch`.
+import { BadInputError } from "../../errors.js";
 import { openAccount, rememberSession } from "../../features/account.js";
-import type { Dial3cxClient } from "../../features/client.js";
+import type { CallInfo, Dial3cxClient } from "../../features/client.js";
 import { deviceView, formatDeviceList } from "../../features/devices.js";
 import { callNamer } from "../call-names.js";
 import {
@@ -110,19 +111,16 @@ export interface HangupFlags extends ConnectionFlags {
 }
 
 export function runHangup(callId: string | undefined, flags: HangupFlags, io: Io): Promise<number> {
+  if (callId !== undefined && flags.all) {
+    throw new BadInputError("--all and a call id cannot be combined.", "usage");
+  }
   return withClient(flags, io, async (client) => {
     const calls = client.calls();
     let ids: string[];
-    if (callId) ids = [callId];
+    if (callId !== undefined) ids = [activeCallId(callId, calls)];
     else if (flags.all || calls.length === 1) ids = calls.map((c) => c.id);
     else if (calls.length === 0) ids = [];
-    else {
-      const list = calls.map((c) => `  ${callLine(c)}`).join("\n");
-      io.stderr.write(
-        `dial3cx: ${calls.length} calls are active: name one, or pass --all.\n${list}\n`,
-      );
-      return 2;
-    }
+    else return reportSeveralCalls(calls, flags, io);
     for (const id of ids) await client.hangup(id);
     if (flags.json) writeJson(io, { hungUp: ids });
     else
@@ -133,4 +131,22 @@ export function runHangup(callId: string | undefined, flags: HangupFlags, io: Io
       );
     return 0;
   });
+}
+
+/** The id when it is one of the active calls; asking the PBX about any other id is pointless. */
+function activeCallId(callId: string, calls: CallInfo[]): string {
+  if (calls.some((c) => c.id === callId)) return callId;
+  const active = calls.length === 0 ? "none" : calls.map((c) => `#${c.id}`).join(", ");
+  throw new BadInputError(`No active call #${callId}; active: ${active}`, "usage");
+}
+
+function reportSeveralCalls(calls: CallInfo[], flags: HangupFlags, io: Io): number {
+  const message = `${calls.length} calls are active: name one, or pass --all.`;
+  if (flags.json) {
+    writeJson(io, { error: { code: "usage", message }, calls });
+  } else {
+    const list = calls.map((c) => `  ${callLine(c)}`).join("\n");
+    io.stderr.write(`dial3cx: ${message}\n${list}\n`);
+  }
+  return 2;
 }

@@ -136,7 +136,16 @@ async function verifyLogin(
 }
 
 async function askPassword(flags: ConnectionFlags, io: Io, interactive: boolean): Promise<string> {
-  if (flags.passwordStdin) return (await readAll(io.stdin)).replace(/\r?\n$/, "");
+  if (flags.passwordStdin) {
+    const piped = (await readAll(io.stdin)).replace(/\r?\n$/, "");
+    if (piped === "") {
+      throw new BadInputError(
+        "Standard input was empty: pipe the password into --password-stdin.",
+        "usage",
+      );
+    }
+    return piped;
+  }
   if (interactive) return passwordPrompt({ message: "Password", mask: true });
   const fromEnv = io.env.DIAL3CX_PASSWORD;
   if (fromEnv) return fromEnv;

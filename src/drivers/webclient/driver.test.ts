@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
 import {
   AuthError,
+  BadInputError,
   NetworkError,
   ProtocolError,
   TlsError,
@@ -475,6 +476,18 @@ describe("renewals that must stop", () => {
     ]);
     // An empty code is not a failed login; a stale one would have been, and blocked this one.
     expect((await connect(pbx, { events: false })).pbxVersion).toBe(20);
+  });
+});
+
+describe("hangup", () => {
+  it("refuses an id that is not a number as bad input, sending nothing", async () => {
+    const pbx = await simulator();
+    const driver = await connect(pbx, { events: false });
+    const from = await requestCount(pbx.wire);
+    const error = await failure(driver.hangup("abc"));
+    expect(error).toBeInstanceOf(BadInputError);
+    expect(error).toMatchObject({ code: "usage", exitCode: 2 });
+    expect(await requests(pbx.wire, from)).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@
 // dropped channel with backoff. Rejected credentials are never retried.
 import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
-import { ConfigError, NetworkError, NotLoggedInError, ProtocolError } from "../../errors.js";
+import { BadInputError, NetworkError, NotLoggedInError, ProtocolError } from "../../errors.js";
 import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
 import {
   ActionType,
@@ -157,7 +157,12 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
 
   async hangup(callId: string): Promise<void> {
     const id = Number(callId);
-    if (!Number.isInteger(id)) throw new ConfigError(`"${callId}" is not a call id.`);
+    if (!Number.isInteger(id)) {
+      throw new BadInputError(
+        `"${callId}" is not a call id: pass the number \`dial3cx status\` shows.`,
+        "usage",
+      );
+    }
     const request = create(RequestDropCallSchema, { localConnectionId: id, isLocal: true });
     assertAcknowledged(await this.post(encodeMessage(115, request)), `to hang up call ${callId}`);
   }

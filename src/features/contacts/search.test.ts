@@ -63,6 +63,57 @@ describe("searchContacts by name", () => {
     ]);
   });
 
+  it("folds German transliterations both ways: mueller, muller and müller find Müller", () => {
+    const mueller = contact("Hans Mueller", [{ type: "work", value: "+49 40 111111" }]);
+    const list = [...all, mueller];
+    for (const query of ["mueller", "muller", "müller", "MUELLER", "joerg mueller"]) {
+      expect(
+        searchContacts(list, query).map((m) => m.contact.name),
+        query,
+      ).toContain("Jörg Müller");
+    }
+    // A name written with "ue" is found by the umlaut too.
+    expect(searchContacts(list, "müller").map((m) => m.contact.name)).toContain("Hans Mueller");
+    expect(searchContacts(list, "joerg müller")[0]?.match).toBe("name");
+  });
+
+  it("does not contract ue, oe or ae: zoe finds no Zora", () => {
+    const zora = contact("Zora Lind", [{ type: "work", value: "+49 40 222222" }]);
+    expect(searchContacts([zora], "zoe")).toEqual([]);
+  });
+
+  it("finds nothing for letters scattered across a name (zzzz is no Pizzeria)", () => {
+    const pizzeria = contact("Pizzeria Napoli", [{ type: "work", value: "+39 06 1234 5678" }], {
+      organization: "Pizzeria Napoli",
+    });
+    const list = [...all, pizzeria];
+    expect(searchContacts(list, "zzzz")).toEqual([]);
+    expect(searchContacts(list, "ada zzzz")).toEqual([]);
+  });
+
+  it.each([
+    ["ada", "Ada Lovelace"],
+    ["lovel", "Ada Lovelace"],
+    ["lovelac", "Ada Lovelace"],
+    ["lovlace", "Ada Lovelace"], // a letter left out
+    ["velace", "Ada Lovelace"], // inside a word
+    ["jmul", "Jörg Müller"], // word starts
+    ["mus", "Max Mustermann"],
+  ])("still finds %s: %s", (query, name) => {
+    expect(searchContacts(all, query).map((m) => m.contact.name)).toContain(name);
+  });
+
+  it("keeps fzf's extended syntax working next to the per-term check", () => {
+    expect(searchContacts(all, "'lovelace !smith").map((m) => m.contact.name)).toEqual([
+      "Ada Lovelace",
+      "Ada Lovelace",
+    ]);
+    expect(searchContacts(all, "^max").map((m) => m.contact.name)).toEqual(["Max Mustermann"]);
+    expect(new Set(searchContacts(all, "jörg | mustermann").map((m) => m.contact.name))).toEqual(
+      new Set(["Jörg Müller", "Max Mustermann"]),
+    );
+  });
+
   it("leaves out contacts without a number, and honours the limit", () => {
     expect(searchContacts(all, "mail")).toEqual([]);
     expect(searchContacts(all, "a", { limit: 2 })).toHaveLength(2);

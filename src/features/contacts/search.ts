@@ -8,6 +8,12 @@
 //   then an exact full-name match, then the fzf score. A contact's numbers keep their order.
 // - Text queries use fzf's extended syntax (space-separated terms in any order, 'exact, ^prefix,
 //   suffix$, !not), like the fzf users know, over the name and the organization.
+// - fzf alone matches letter by letter anywhere ("zzzz" found "Pizzeria Napoli"), so each plain
+//   term must also score at least MIN_SCORE_PER_CHAR per character on its own: a run of letters
+//   or letters at word starts ("jmul" for Jürgen Müller) pass, letters scattered mid-word fail.
+// - German umlauts are searched both ways: folded (ü → u) and transliterated (ü → ue), on the
+//   names and on the query, so "muller", "mueller" and "müller" all find Müller. "ue" is never
+//   contracted to "u", which would make "zoe" find "Zora".
 // - "Exact number" compares digits only. Leading zeros are dropped before comparing suffixes, so
 //   the national form 030 123456 and the international forms +49 30 123456 / 0049 30 123456 meet
 //   on 30123456. Short numbers (extensions) must match digit for digit.
@@ -59,7 +65,7 @@ export function searchContacts(
   const matches =
     numberQuery !== undefined
       ? searchNumbers(index.dialable, numberQuery)
-      : searchNames(index, foldText(query));
+      : searchNames(index, query);
   matches.sort((a, b) => b.score - a.score || NAME_ORDER.compare(a.contact.name, b.contact.name));
   return options.limit === undefined ? matches : matches.slice(0, Math.max(0, options.limit));
 }
@@ -114,8 +120,24 @@ interface SearchIndex {
   listLength: number;
   dialable: Contact[];
   /** Built on the first name search; number searches do not need it. */
-  names?: { folded: Map<Contact, string>; fzf: InstanceType<typeof Fzf<Contact[]>> };
+  names?: NameIndex;
 }
+
+interface NameIndex {
+  /** Each contact's name as compared for an exact match, folded both ways (see foldVariants). */
+  folded: Map<Contact, string[]>;
+  /** fzf with the extended syntax: finds and ranks. */
+  fzf: InstanceType<typeof Fzf<Contact[]>>;
+  /** Plain fzf: scores one term at a time, for MIN_SCORE_PER_CHAR. */
+  perTerm: InstanceType<typeof Fzf<Contact[]>>;
+}
+
+/**
+ * What each plain query term must score per character. fzf gives 16 per matched character,
+ * bonuses for word starts and runs, and penalties for gaps, so contiguous runs of two or more
+ * letters and word-start letters clear it, while scattered letters do not.
+ */
+const MIN_SCORE_PER_CHAR = 17;
 
 const INDEXES = new WeakMap<readonly Contact[], SearchIndex>();
 
@@ -128,33 +150,101 @@ function searchIndex(contacts: readonly Contact[]): SearchIndex {
   return index;
 }
 
-function nameIndex(index: SearchIndex): NonNullable<SearchIndex["names"]> {
+function nameIndex(index: SearchIndex): NameIndex {
   if (index.names) return index.names;
-  const folded = new Map(index.dialable.map((contact) => [contact, foldText(contact.name)]));
-  const fzf = new Fzf(index.dialable, {
-    selector: (contact: Contact) =>
-      `${folded.get(contact)} ${foldText(contact.organization ?? "")}`,
-    casing: "case-insensitive",
-    match: extendedMatch,
-  });
-  index.names = { folded, fzf };
+  const folded = new Map(index.dialable.map((contact) => [contact, foldVariants(contact.name)]));
+  // Both forms of every name and organization in one haystack: a term matches either form.
+  const haystacks = new Map(
+    index.dialable.map((contact) => [
+      contact,
+      [contact.name, contact.organization ?? ""].flatMap(foldVariants).filter(Boolean).join(" "),
+    ]),
+  );
+  const options = {
+    selector: (contact: Contact) => haystacks.get(contact) ?? "",
+    casing: "case-insensitive" as const,
+  };
+  const fzf = new Fzf(index.dialable, { ...options, match: extendedMatch });
+  const perTerm = new Fzf(index.dialable, options);
+  index.names = { folded, fzf, perTerm };
   return index.names;
 }
 
-function searchNames(index: SearchIndex, foldedQuery: string): ContactMatch[] {
-  if (foldedQuery === "") return index.dialable.flatMap((contact) => entries(contact, 0, "fuzzy"));
-  const { folded, fzf } = nameIndex(index);
+function searchNames(index: SearchIndex, query: string): ContactMatch[] {
+  const queries = foldVariants(query);
+  if (queries.length === 0) {
+    return index.dialable.flatMap((contact) => entries(contact, 0, "fuzzy"));
+  }
+  const names = nameIndex(index);
   const scored = new Map<Contact, number>();
-  for (const result of fzf.find(foldedQuery)) scored.set(result.item, result.score);
+  for (const folded of queries) {
+    for (const [contact, score] of fuzzyScores(names, folded)) {
+      scored.set(contact, Math.max(score, scored.get(contact) ?? 0));
+    }
+  }
   // Exact names are checked on their own: extended-syntax characters in a name ("!", "|") could
   // keep fzf from matching the very name typed.
-  for (const [contact, foldedName] of folded) {
-    if (foldedName === foldedQuery) scored.set(contact, NAME_TIER + (scored.get(contact) ?? 0));
+  for (const [contact, foldedNames] of names.folded) {
+    if (queries.some((folded) => foldedNames.includes(folded))) {
+      scored.set(contact, NAME_TIER + (scored.get(contact) ?? 0));
+    }
   }
   return [...scored].flatMap(([contact, score]) =>
     entries(contact, score, score >= NAME_TIER ? "name" : "fuzzy"),
   );
 }
+
+/** fzf's extended-syntax matches whose plain terms each score well enough on their own. */
+function fuzzyScores(names: NameIndex, foldedQuery: string): Map<Contact, number> {
+  const scored = new Map<Contact, number>();
+  for (const result of names.fzf.find(foldedQuery)) scored.set(result.item, result.score);
+  for (const term of plainTerms(foldedQuery)) {
+    const strong = new Set<Contact>();
+    for (const result of names.perTerm.find(term)) {
+      if (result.score >= MIN_SCORE_PER_CHAR * term.length) strong.add(result.item);
+    }
+    for (const contact of scored.keys()) if (!strong.has(contact)) scored.delete(contact);
+  }
+  return scored;
+}
+
+/**
+ * The terms of an extended-syntax query that fzf matches fuzzily and that every match needs:
+ * not 'exact, ^prefix, suffix$, !negated or =…, and not an alternative of an OR group (a | b).
+ */
+function plainTerms(foldedQuery: string): string[] {
+  const tokens = foldedQuery.split(" ");
+  return tokens.filter(
+    (token, i) =>
+      token !== "" &&
+      token !== "|" &&
+      !/^['^!=]/.test(token) &&
+      !token.endsWith("$") &&
+      tokens[i - 1] !== "|" &&
+      tokens[i + 1] !== "|",
+  );
+}
+
+/**
+ * The forms a name or query is compared in: folded (foldText), and, when it has a German umlaut,
+ * also with the umlauts written out (ü → ue) as Germans type them without the key. Empty forms
+ * are dropped.
+ */
+function foldVariants(text: string): string[] {
+  const folded = foldText(text);
+  if (folded === "") return [];
+  const written = foldText(text.normalize("NFC").replace(/[äöüÄÖÜ]/g, (ch) => UMLAUTS[ch] ?? ch));
+  return written === folded ? [folded] : [folded, written];
+}
+
+const UMLAUTS: Record<string, string> = {
+  ä: "ae",
+  ö: "oe",
+  ü: "ue",
+  Ä: "Ae",
+  Ö: "Oe",
+  Ü: "Ue",
+};
 
 function entries(contact: Contact, score: number, match: ContactMatch["match"]): ContactMatch[] {
   return contact.numbers.map((number) => ({ contact, number, score, match }));

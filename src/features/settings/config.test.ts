@@ -116,6 +116,7 @@ describe("loadConfig", () => {
     ['pbx = "https://100:hunter2@pbx.example.com"', "pbx must not contain a user name or password"],
     ['fingerprint = "AB:CD"', "fingerprint must be a SHA-256 fingerprint: 64 hex digits"],
     ['default_region = "DEU"', 'default_region must be a two-letter region code, like "DE"'],
+    ['default_region = "XX"', 'default_region must be a known region code, like "DE" or "US"'],
     ['outbound_prefix = "+"', "outbound_prefix must be digits"],
     ['driver = "sip"', 'driver must be "auto", "webclient" or "callcontrol" (line 1)'],
     ['insecure = "no"', "insecure must be true or false (line 1)"],
@@ -393,6 +394,15 @@ describe("resolveSettings", () => {
     expect(attempt).toThrow(
       /^DIAL3CX_FINGERPRINT must be a SHA-256 fingerprint.*: fix or unset the environment variable$/,
     );
+  });
+
+  it("rejects an unknown DIAL3CX_REGION naming the variable, not only its shape", () => {
+    const attempt = () => resolveSettings({ env: { DIAL3CX_REGION: "xx" } });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(
+      'DIAL3CX_REGION must be a known region code, like "DE" or "US": fix or unset the environment variable',
+    );
+    expect(resolveSettings({ env: { DIAL3CX_REGION: "de" } }).defaultRegion).toBe("DE");
   });
 });
 

@@ -9,6 +9,7 @@ import { parse, stringify, TomlError } from "smol-toml";
 import type { ZodMiniType, z as zodMini } from "zod/mini";
 import type { $ZodErrorMap as ZodErrorMap } from "zod/v4/core";
 import { BadInputError, ConfigError } from "../../errors.js";
+import { isKnownRegion } from "./regions.js";
 import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
 export type Driver = "auto" | "webclient" | "callcontrol";
@@ -74,9 +75,13 @@ export function normalizeFingerprint(input: string): Checked<string> {
 }
 
 export function normalizeRegion(input: string): Checked<string> {
-  return /^[A-Za-z]{2}$/.test(input)
-    ? { value: input.toUpperCase() }
-    : { problem: 'must be a two-letter region code, like "DE"' };
+  if (!/^[A-Za-z]{2}$/.test(input))
+    return { problem: 'must be a two-letter region code, like "DE"' };
+  // Checked here, not only when a number is read, so the error names the key or variable.
+  const region = input.toUpperCase();
+  return isKnownRegion(region)
+    ? { value: region }
+    : { problem: 'must be a known region code, like "DE" or "US"' };
 }
 
 function normalizeOutboundPrefix(input: string): Checked<string> {
