@@ -11,6 +11,7 @@ import {
   makeHome,
   parseJsonLines,
   runCli,
+  startSimAndHome,
   TestSim,
   totpCode,
   writeTempFile,
@@ -21,8 +22,7 @@ describe.concurrent("dial3cx call: exit codes", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const run = await runCli(["call", "123"], { env: accountEnv(home, sim, "101", "wrong") });
     expect(run).toMatchObject({ code: 3 });
     expect(run.stdout).toBe("");
@@ -35,8 +35,7 @@ describe.concurrent("dial3cx call: exit codes", () => {
   });
 
   test("a wrong password with --json: code auth, exit 3", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = accountEnv(home, sim, "101", "wrong");
     const run = await runCli(["call", "123", "--json"], { env });
     expect(run).toMatchObject({ code: 3 });
@@ -46,8 +45,9 @@ describe.concurrent("dial3cx call: exit codes", () => {
   });
 
   test("a blocked address exits 3 and says so", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { lockout: { max: 1, windowMs: 600_000 } });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, {
+      lockout: { max: 1, windowMs: 600_000 },
+    });
     const first = await runCli(["call", "123"], { env: accountEnv(home, sim, "101", "wrong") });
     expect(first).toMatchObject({ code: 3 });
     // Even the right password is refused now, and the CLI must not try again.
@@ -64,8 +64,7 @@ describe.concurrent("dial3cx call: exit codes", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = accountEnv(home, sim, "102", "dial3cx-2fa");
     const without = await runCli(["call", "123", "--json"], { env });
     expect(without).toMatchObject({ code: 3 });
@@ -79,9 +78,7 @@ describe.concurrent("dial3cx call: exit codes", () => {
   });
 
   test("a PBX that does not answer exits 5", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     await sim.stop();
     const run = await runCli(["call", "123"], { env });
     expect(run).toMatchObject({ code: 5 });
@@ -124,8 +121,7 @@ describe.concurrent("dial3cx call: exit codes", () => {
   });
 
   test("no password anywhere exits 3 and names the fixes", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = { ...accountEnv(home, sim), DIAL3CX_PASSWORD: undefined };
     const run = await runCli(["call", "123"], { env });
     expect(run).toMatchObject({ code: 3 });
@@ -139,9 +135,8 @@ describe.concurrent("dial3cx call over TLS", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "123"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished, { tls: true });
+    const run = await runCli(["call", "123"], { env });
     expect(run).toMatchObject({ code: 5 });
     expect(run.stderr).toMatch(/^dial3cx: [^\n]+\n$/);
     expect(run.stderr).toMatch(/not trusted/);
@@ -151,39 +146,35 @@ describe.concurrent("dial3cx call over TLS", () => {
   });
 
   test("--ca FILE trusts it", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, home, env } = await startSimAndHome(onTestFinished, { tls: true });
     const ca = await writeTempFile(home, "pbx.pem", sim.sim.certPem!);
-    const run = await runCli(["call", "123", "--ca", ca], { env: accountEnv(home, sim) });
+    const run = await runCli(["call", "123", "--ca", ca], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(await sim.calls()).toHaveLength(1);
   });
 
   test("DIAL3CX_CA trusts it too", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, home, env } = await startSimAndHome(onTestFinished, { tls: true });
     const ca = await writeTempFile(home, "pbx.pem", sim.sim.certPem!);
     const run = await runCli(["call", "123"], {
-      env: { ...accountEnv(home, sim), DIAL3CX_CA: ca },
+      env: { ...env, DIAL3CX_CA: ca },
     });
     expect(run).toMatchObject({ code: 0, stderr: "" });
   });
 
   test("--fingerprint pins it", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, env } = await startSimAndHome(onTestFinished, { tls: true });
     const args = ["call", "123", "--fingerprint", sim.sim.fingerprint!];
-    const run = await runCli(args, { env: accountEnv(home, sim) });
+    const run = await runCli(args, { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(await sim.calls()).toHaveLength(1);
   });
 
   test("a wrong --fingerprint exits 5", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, env } = await startSimAndHome(onTestFinished, { tls: true });
     const wrong = "AB:".repeat(31).concat("AB");
     const run = await runCli(["call", "123", "--fingerprint", wrong], {
-      env: accountEnv(home, sim),
+      env,
     });
     expect(run).toMatchObject({ code: 5 });
     expect(run.stderr).toMatch(/fingerprint/i);
@@ -191,9 +182,8 @@ describe.concurrent("dial3cx call over TLS", () => {
   });
 
   test("--insecure works and warns loudly", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "123", "--insecure"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished, { tls: true });
+    const run = await runCli(["call", "123", "--insecure"], { env });
     expect(run).toMatchObject({ code: 0 });
     expect(run.stderr).toMatch(/^WARNING: TLS certificate verification is OFF/);
     expect(await sim.calls()).toHaveLength(1);
@@ -202,9 +192,7 @@ describe.concurrent("dial3cx call over TLS", () => {
 
 describe.concurrent("dial3cx call: warm path", () => {
   test("a second call sends exactly one request to the PBX", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
     const cold = await sim.requests();
     // Cold: login, session, the websocket for MyInfo, RequestMyInfo, MakeCall.
@@ -220,9 +208,7 @@ describe.concurrent("dial3cx call: warm path", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
     await sim.faults({ expireSessions: true });
     const before = (await sim.requests()).length;
@@ -242,9 +228,7 @@ describe.concurrent("dial3cx call: warm path", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
     await sim.faults({ expireSessions: true, expireRefreshTokens: true });
     const run = await runCli(["call", "124"], { env });
@@ -266,9 +250,7 @@ describe.concurrent("dial3cx call: warm path", () => {
   });
 
   test("a corrupt cache file is ignored", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, home, env } = await startSimAndHome(onTestFinished);
     expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
     await writeFile(home.cacheFile, "{not json", { mode: 0o600 });
     const run = await runCli(["call", "124"], { env });
@@ -284,9 +266,7 @@ describe.concurrent("dial3cx call on a 3CX V18", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { pbxVersion: 18 });
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished, { pbxVersion: 18 });
     const cold = await runCli(["call", "+49 30 123456"], { env });
     expect(cold).toMatchObject({ code: 0, stderr: "" });
     expect(cold.stdout).toBe("Calling +49 30 123456 on Yealink T46S (ext 100)\n");
@@ -306,8 +286,7 @@ describe.concurrent("dial3cx call on a 3CX V18", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { pbxVersion: 18 });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, { pbxVersion: 18 });
     const run = await runCli(["call", "123"], { env: accountEnv(home, sim, "101", "wrong") });
     expect(run).toMatchObject({ code: 3, stdout: "" });
     const logins = (await sim.requests()).filter((r) => r.path === "/webclient/api/Login");

@@ -8,7 +8,7 @@ import {
   parseJsonLines,
   runCli,
   startCli,
-  TestSim,
+  startSimAndHome,
 } from "./cli-helpers.js";
 
 const YEALINK = "sip:100@192.168.178.20:5062;rinstance=a1";
@@ -16,9 +16,8 @@ const WINDOWS_APP = "sip:100@192.168.178.34:51470;rinstance=7c1e2f9a4b3d5e60";
 
 describe.concurrent("dial3cx call", () => {
   test("rings the desk phone and places exactly one call", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "+49 30 123456"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["call", "+49 30 123456"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toBe("Calling +49 30 123456 on Yealink T46S (ext 100)\n");
     const calls = await sim.calls();
@@ -31,9 +30,8 @@ describe.concurrent("dial3cx call", () => {
   });
 
   test("--json prints one object describing the call", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "+49 30 123456", "--json"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["call", "+49 30 123456", "--json"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(parseJsonLines(run.stdout)).toEqual([
       {
@@ -53,9 +51,8 @@ describe.concurrent("dial3cx call", () => {
   });
 
   test("an unquoted number in several words is one number", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "+49", "30", "123456"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["call", "+49", "30", "123456"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toBe("Calling +49 30 123456 on Yealink T46S (ext 100)\n");
     expect((await sim.calls()).map((c) => c.destination)).toEqual(["004930123456"]);
@@ -65,9 +62,8 @@ describe.concurrent("dial3cx call", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "zzyzx"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["call", "zzyzx"], { env });
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe(
       'dial3cx: No contact matches "zzyzx", and it is not a number: check the name (dial3cx contacts search zzyzx) or type the digits.\n',
@@ -76,8 +72,7 @@ describe.concurrent("dial3cx call", () => {
   });
 
   test("a mistyped --code exits 2 before anything is sent", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = accountEnv(home, sim, "102");
     const run = await runCli(["call", "123", "--code", "12"], { env });
     expect(run).toMatchObject({ code: 2, stdout: "" });
@@ -94,9 +89,7 @@ describe.concurrent("dial3cx call", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     const text = await runCli(["call", "+49 (0)30 123456", "--dry-run"], { env });
     expect(text).toMatchObject({ code: 0, stderr: "" });
     expect(text.stdout).toBe(
@@ -119,9 +112,8 @@ describe.concurrent("dial3cx call", () => {
   ])(
     "--device $device rings $name",
     async ({ device, name, contact }, { expect, onTestFinished }) => {
-      const sim = await TestSim.start(onTestFinished);
-      const home = await makeHome(onTestFinished);
-      const run = await runCli(["call", "123", "--device", device], { env: accountEnv(home, sim) });
+      const { sim, env } = await startSimAndHome(onTestFinished);
+      const run = await runCli(["call", "123", "--device", device], { env });
       expect(run).toMatchObject({ code: 0, stderr: "" });
       expect(run.stdout).toBe(`Calling 123 on ${name} (ext 100)\n`);
       expect((await sim.calls()).map((c) => c.device)).toEqual([contact]);
@@ -129,9 +121,7 @@ describe.concurrent("dial3cx call", () => {
   );
 
   test("an unknown --device exits 4 and lists the choices", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     const run = await runCli(["call", "123", "--device", "nokia"], { env });
     expect(run).toMatchObject({ code: 4 });
     expect(run.stdout).toBe("");
@@ -150,8 +140,7 @@ describe.concurrent("dial3cx call", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = { ...accountEnv(home, sim), DIAL3CX_DEVICE: "bogus" };
     const run = await runCli(["call", "123"], { env });
     expect(run).toMatchObject({ code: 4, stdout: "" });
@@ -165,9 +154,8 @@ describe.concurrent("dial3cx call", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 600_000 });
-    const home = await makeHome(onTestFinished);
-    const cli = await startCli(["call", "123", "--wait", "--json"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished, { answerAfterMs: 600_000 });
+    const cli = await startCli(["call", "123", "--wait", "--json"], { env });
     onTestFinished(() => {
       cli.child.kill("SIGKILL");
     });
@@ -181,9 +169,11 @@ describe.concurrent("dial3cx call", () => {
   });
 
   test("--wait follows the call: ringing, connected, ended", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 150, hangupAfterMs: 150 });
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "+49 30 123456", "--wait"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished, {
+      answerAfterMs: 150,
+      hangupAfterMs: 150,
+    });
+    const run = await runCli(["call", "+49 30 123456", "--wait"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout.split("\n")).toEqual([
       "Calling +49 30 123456 on Yealink T46S (ext 100)",
@@ -196,9 +186,11 @@ describe.concurrent("dial3cx call", () => {
   });
 
   test("--wait --json prints one object per state", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 100, hangupAfterMs: 100 });
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", "123", "--wait", "--json"], { env: accountEnv(home, sim) });
+    const { env } = await startSimAndHome(onTestFinished, {
+      answerAfterMs: 100,
+      hangupAfterMs: 100,
+    });
+    const run = await runCli(["call", "123", "--wait", "--json"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     const states = parseJsonLines(run.stdout).map((line) => (line as { state: string }).state);
     expect(states).toEqual(["dialing", "connected", "ended"]);
@@ -212,9 +204,8 @@ describe.concurrent("dial3cx call: bad numbers are refused before anything is se
   test.for(BAD)(
     "%j exits 2 with one line on stderr",
     async (number, { expect, onTestFinished }) => {
-      const sim = await TestSim.start(onTestFinished);
-      const home = await makeHome(onTestFinished);
-      const run = await runCli(["call", number], { env: accountEnv(home, sim) });
+      const { sim, env } = await startSimAndHome(onTestFinished);
+      const run = await runCli(["call", number], { env });
       expect(run).toMatchObject({ code: 2 });
       expect(run.stdout).toBe("");
       expect(run.stderr).toMatch(/^dial3cx: [^\n]+\n$/);
@@ -224,9 +215,8 @@ describe.concurrent("dial3cx call: bad numbers are refused before anything is se
 
   test.for(BAD)("%j with --json: the error object on stdout, exit 2", async (number, ctx) => {
     const { expect, onTestFinished } = ctx;
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["call", number, "--json"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["call", number, "--json"], { env });
     expect(run).toMatchObject({ code: 2 });
     expect(run.stderr).toBe("");
     expect(parseJsonLines(run.stdout)).toEqual([

@@ -1,19 +1,17 @@
 // End to end: the real `dial3cx` with the Call Control driver chosen by the config file and the
 // API key from the environment: a call, the device list, and the exit codes and messages of a
 // wrong key (3), an unmonitored extension (4) and a missing key (3); "auto" falling back.
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { describe, test } from "vitest";
 import { defaultScenario } from "../src/sim/index.js";
 import {
   accountEnv,
+  type Cleanup,
   httpRequests,
-  makeHome,
   parseJsonLines,
   runCli,
-  type TempHome,
-  TestSim,
+  startSimAndHome,
 } from "./cli-helpers.js";
+import { writeConfig } from "./desktop-helpers.js";
 
 const API_KEY = "cli-api-key";
 const scenario = {
@@ -21,9 +19,14 @@ const scenario = {
   apiClients: [{ clientId: "900", apiKey: API_KEY, monitor: ["100"] }],
 };
 
-async function writeConfig(home: TempHome, lines: string[]): Promise<void> {
-  await mkdir(dirname(home.configFile), { recursive: true });
-  await writeFile(home.configFile, `${lines.join("\n")}\n`);
+/**
+ * The simulator with API client 900, and a HOME whose config picks the Call Control driver as
+ * that client (`clientIdToml`: the id as the config file writes it, quoted or not).
+ */
+async function startCallControl(cleanup: Cleanup, clientIdToml = '"900"') {
+  const { sim, home, env } = await startSimAndHome(cleanup, { scenario });
+  await writeConfig(home, `driver = "callcontrol"\nclient_id = ${clientIdToml}\n`);
+  return { sim, home, env };
 }
 
 describe.concurrent("dial3cx with the Call Control driver", () => {
@@ -31,10 +34,8 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
-    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
-    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: API_KEY };
+    const { sim, env: loggedIn } = await startCallControl(onTestFinished);
+    const env = { ...loggedIn, DIAL3CX_API_KEY: API_KEY };
     const run = await runCli(["call", "+49 30 123456", "--device", "yealink", "--json"], { env });
     expect(run).toMatchObject({ code: 0 });
     expect(parseJsonLines(run.stdout)).toEqual([
@@ -50,10 +51,8 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
   });
 
   test("lists the devices the Call Control API reports", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
-    await writeConfig(home, ['driver = "callcontrol"', "client_id = 900"]);
-    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: API_KEY };
+    const { env: loggedIn } = await startCallControl(onTestFinished, "900");
+    const env = { ...loggedIn, DIAL3CX_API_KEY: API_KEY };
     const run = await runCli(["devices", "--json"], { env });
     expect(run).toMatchObject({ code: 0 });
     const [devices] = parseJsonLines(run.stdout) as [Array<{ name: string }>];
@@ -64,10 +63,8 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
-    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
-    const env = { ...accountEnv(home, sim), DIAL3CX_API_KEY: "wrong-key" };
+    const { sim, env: loggedIn } = await startCallControl(onTestFinished);
+    const env = { ...loggedIn, DIAL3CX_API_KEY: "wrong-key" };
     const run = await runCli(["call", "123"], { env });
     expect(run).toMatchObject({ code: 3, stdout: "" });
     expect(run.stderr).toMatch(/^dial3cx: The PBX rejected the Call Control API credentials/);
@@ -85,9 +82,7 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
-    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
+    const { sim, home } = await startCallControl(onTestFinished);
     const env = { ...accountEnv(home, sim, "101", "dial3cx-101"), DIAL3CX_API_KEY: API_KEY };
     const run = await runCli(["call", "123", "--json"], { env });
     expect(run.code).toBe(4);
@@ -105,10 +100,8 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
-    await writeConfig(home, ['driver = "callcontrol"', 'client_id = "900"']);
-    const run = await runCli(["call", "123"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startCallControl(onTestFinished);
+    const run = await runCli(["call", "123"], { env });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain("No API key for Call Control API client");
     expect(run.stderr).toContain("DIAL3CX_API_KEY");
@@ -119,8 +112,7 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { scenario });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, { scenario });
     const env = {
       ...accountEnv(home, sim),
       DIAL3CX_CLIENT_ID: "900",

@@ -15,19 +15,22 @@ import {
   parseJsonLines,
   runCli,
   startCli,
-  TestSim,
+  startSimAndHome,
 } from "./cli-helpers.js";
-import { StandIns, startEnvGateway, writeAddressBooks, writeConfig } from "./desktop-helpers.js";
+import {
+  configureAddressBooks,
+  StandIns,
+  startEnvGateway,
+  writeConfig,
+} from "./desktop-helpers.js";
 
 describe.concurrent("dial3cx contacts search", () => {
   test("vCards and the PBX phone book, folded: muller finds Müller", async ({
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const books = await writeAddressBooks(home);
-    await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
+    const { sim, home } = await startSimAndHome(onTestFinished);
+    const books = await configureAddressBooks(home);
     const env = accountEnv(home, sim);
 
     const muller = await runCli(["contacts", "search", "muller", "--dmenu"], { env });
@@ -79,8 +82,7 @@ describe.concurrent("dial3cx contacts search", () => {
     onTestFinished,
   }) => {
     const home = await makeHome(onTestFinished);
-    const books = await writeAddressBooks(home);
-    await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
+    await configureAddressBooks(home);
     const run = await runCli(["contacts", "search", "emily", "--dmenu"], { env: home.env });
     expect(run).toMatchObject({ code: 0, stdout: "Emily Brontë\twork\t+49-40-555124\n" });
     expect(run.stderr).toBe(
@@ -92,9 +94,7 @@ describe.concurrent("dial3cx contacts search", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { env } = await startSimAndHome(onTestFinished);
     const none = await runCli(["contacts", "search", "zzyzx"], { env });
     expect(none).toMatchObject({ code: 1, stdout: "", stderr: 'No contact matches "zzyzx".\n' });
     // Letters scattered over "Pizzeria Napoli" in the phone book are no match.
@@ -124,10 +124,8 @@ describe.concurrent("dial3cx contacts search", () => {
 
 describe.concurrent('dial3cx call "<name>"', () => {
   test("a name with one number calls it", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const books = await writeAddressBooks(home);
-    await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
+    const { sim, home } = await startSimAndHome(onTestFinished);
+    await configureAddressBooks(home);
     const env = accountEnv(home, sim);
     // In the vCards (030 123456) and the phone book (+49 30 123456): the same number.
     const ada = await runCli(["call", "ada lovelace"], { env });
@@ -143,9 +141,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     const run = await runCli(["call", "Jürgen Müller"], { env });
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe(
@@ -174,9 +170,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { sim, env } = await startSimAndHome(onTestFinished);
     const nobody = await runCli(["call", "Nobody Here"], { env });
     expect(nobody).toMatchObject({ code: 2, stdout: "" });
     expect(nobody.stderr).toBe(
@@ -204,8 +198,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
 
 describe.concurrent("dial3cx pick", () => {
   test("fzf picks a line, and that number is called", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const standIns = new StandIns(home);
     const fzf = await standIns.add("fzf", { pickLineWith: "Grace Hopper" });
     const env = standIns.env(accountEnv(home, sim));
@@ -218,11 +211,10 @@ describe.concurrent("dial3cx pick", () => {
   });
 
   test("nothing picked exits 1 and dials nothing", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home, env } = await startSimAndHome(onTestFinished);
     const standIns = new StandIns(home);
     await standIns.add("fzf", { exitCode: 130 });
-    const run = await runCli(["pick"], { env: standIns.env(accountEnv(home, sim)) });
+    const run = await runCli(["pick"], { env: standIns.env(env) });
     expect(run).toMatchObject({ code: 1, stdout: "", stderr: "Nothing picked: no call.\n" });
     expect(await sim.calls()).toEqual([]);
   });
@@ -231,8 +223,7 @@ describe.concurrent("dial3cx pick", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const standIns = new StandIns(home);
     await standIns.add("fzf", { exitCode: 2 });
     const rofi = await standIns.add("rofi", { stdout: "0171 2345678\n" });
@@ -261,10 +252,8 @@ describe.concurrent("dial3cx pick", () => {
 
 describe.concurrent("reverse lookup and the gateway", () => {
   test("watch names the other party from the vCards", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const books = await writeAddressBooks(home);
-    await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
+    const { sim, home } = await startSimAndHome(onTestFinished);
+    await configureAddressBooks(home);
     const env = accountEnv(home, sim);
     const watch = await startCli(["watch"], { env });
     onTestFinished(() => {
@@ -283,8 +272,7 @@ describe.concurrent("reverse lookup and the gateway", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = { ...accountEnv(home, sim), XDG_RUNTIME_DIR: join(home.dir, "run") };
     await startEnvGateway(env, onTestFinished);
     const before = (await sim.requests()).length;

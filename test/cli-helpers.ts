@@ -269,6 +269,13 @@ export function accountEnv(
   };
 }
 
+/** A simulator and a throw-away HOME, with `env` logged in as 100 on it: most tests start so. */
+export async function startSimAndHome(cleanup: Cleanup, options: SimulatorOptions = {}) {
+  const sim = await TestSim.start(cleanup, options);
+  const home = await makeHome(cleanup);
+  return { sim, home, env: accountEnv(home, sim) };
+}
+
 /** The current code of the default scenario's 2FA extension (102). */
 export function totpCode(): string {
   return new TOTP({ secret: DEFAULT_TOTP_SECRET }).generate();

@@ -1,25 +1,29 @@
 // End to end: `dial3cx devices`, `status`, `watch` and `hangup` against the simulator.
-import { describe, test } from "vitest";
+import { describe, type ExpectStatic, test } from "vitest";
 import {
   accountEnv,
+  type Cleanup,
   makeHome,
   parseJsonLines,
   REQUEST_MY_INFO,
+  type RunningCli,
   runCli,
   startCli,
-  TestSim,
+  startSimAndHome,
+  type TestSim,
 } from "./cli-helpers.js";
 
 /** Calls stay up until hung up: nobody answers within a test's lifetime. */
 const NEVER_ANSWERED = { answerAfterMs: 600_000 };
+/** Calls answered after 100 ms and hung up 100 ms later. */
+const QUICK_CALLS = { answerAfterMs: 100, hangupAfterMs: 100 };
 /** RequestDropCall's MyPhone message id. */
 const DROP_CALL = 115;
 
 describe.concurrent("dial3cx devices and status", () => {
   test("devices lists the registrations, numbered", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["devices"], { env: accountEnv(home, sim) });
+    const { env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["devices"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(2);
@@ -28,9 +32,8 @@ describe.concurrent("dial3cx devices and status", () => {
   });
 
   test("devices --json", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["devices", "--json"], { env: accountEnv(home, sim) });
+    const { env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["devices", "--json"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     const [devices] = parseJsonLines(run.stdout) as [Array<Record<string, unknown>>];
     expect(devices).toEqual([
@@ -51,16 +54,14 @@ describe.concurrent("dial3cx devices and status", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
+    const { env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
     const idle = await runCli(["status"], { env });
     expect(idle).toMatchObject({ code: 0, stderr: "" });
     expect(idle.stdout).toMatch(/^Extension 100 \(Erika Mustermann\)\n/);
     expect(idle.stdout).toMatch(/\nPresence {2}Available\n/);
     expect(idle.stdout).toContain("Yealink T46S");
     expect(idle.stdout).toMatch(/\nCalls {5}none\n$/);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
+    await placeCalls(expect, env, ["123"]);
     const busy = await runCli(["status", "--json"], { env });
     expect(busy).toMatchObject({ code: 0, stderr: "" });
     const [status] = parseJsonLines(busy.stdout);
@@ -82,17 +83,10 @@ describe.concurrent("dial3cx watch", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 100, hangupAfterMs: 100 });
-    const home = await makeHome(onTestFinished);
-    const watch = await startCli(["watch", "--json"], { env: accountEnv(home, sim) });
-    onTestFinished(() => {
-      watch.child.kill("SIGKILL");
-    });
-    await until(async () => (await sim.requests()).some((r) => r.messageId === REQUEST_MY_INFO));
+    const { sim, env } = await startSimAndHome(onTestFinished, QUICK_CALLS);
+    const watch = await startWatching(["watch", "--json"], env, sim, onTestFinished);
     const caller = await makeHome(onTestFinished);
-    expect(await runCli(["call", "123"], { env: accountEnv(caller, sim) })).toMatchObject({
-      code: 0,
-    });
+    await placeCalls(expect, accountEnv(caller, sim), ["123"]);
     const created = JSON.parse(await watch.line((l) => l.includes('"call.created"')));
     expect(created).toEqual({
       time: expect.stringMatching(/^\d{4}-/),
@@ -111,23 +105,16 @@ describe.concurrent("dial3cx watch", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { answerAfterMs: 100, hangupAfterMs: 100 });
-    const home = await makeHome(onTestFinished);
-    const watch = await startCli(["watch", "--json"], { env: accountEnv(home, sim) });
-    onTestFinished(() => {
-      watch.child.kill("SIGKILL");
-    });
+    const { sim, env } = await startSimAndHome(onTestFinished, QUICK_CALLS);
+    const watch = await startWatching(["watch", "--json"], env, sim, onTestFinished);
     const sockets = async () =>
       (await sim.requests()).filter((r) => r.path === "/ws/webclient" && r.note === "START");
-    await until(async () => (await sim.requests()).some((r) => r.messageId === REQUEST_MY_INFO));
     await sim.faults({ dropWebsockets: true });
     await watch.line((l) => l.includes('"connection.reconnecting"'));
     await watch.line((l) => l.includes('"connection.open"'));
     expect(await sockets()).toHaveLength(2);
     const caller = await makeHome(onTestFinished);
-    expect(await runCli(["call", "123"], { env: accountEnv(caller, sim) })).toMatchObject({
-      code: 0,
-    });
+    await placeCalls(expect, accountEnv(caller, sim), ["123"]);
     await watch.line((l) => l.includes('"call.ended"'));
     watch.child.kill("SIGINT");
     expect(await watch.result).toMatchObject({ code: 0, stderr: "" });
@@ -137,13 +124,8 @@ describe.concurrent("dial3cx watch", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const watch = await startCli(["watch"], { env: accountEnv(home, sim) });
-    onTestFinished(() => {
-      watch.child.kill("SIGKILL");
-    });
-    await until(async () => (await sim.requests()).some((r) => r.messageId === REQUEST_MY_INFO));
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const watch = await startWatching(["watch"], env, sim, onTestFinished);
     await new Promise((resolve) => setTimeout(resolve, 100));
     watch.child.kill("SIGTERM");
     const result = await watch.result;
@@ -154,10 +136,8 @@ describe.concurrent("dial3cx watch", () => {
 
 describe.concurrent("dial3cx hangup", () => {
   test("hangs up the only call", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123"]);
     const run = await runCli(["hangup"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(run.stdout).toMatch(/^Hung up #\d+\.\n$/);
@@ -165,11 +145,8 @@ describe.concurrent("dial3cx hangup", () => {
   });
 
   test("--all hangs up every call; --json lists them", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
-    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123", "124"]);
     const run = await runCli(["hangup", "--all", "--json"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     const [result] = parseJsonLines(run.stdout) as [{ hungUp: string[] }];
@@ -181,11 +158,8 @@ describe.concurrent("dial3cx hangup", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
-    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123", "124"]);
     const run = await runCli(["hangup"], { env });
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toMatch(/^dial3cx: 2 calls are active: name one, or pass --all\.\n/);
@@ -198,11 +172,8 @@ describe.concurrent("dial3cx hangup", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
-    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123", "124"]);
     const run = await runCli(["hangup", "--json"], { env });
     expect(run).toMatchObject({ code: 2, stderr: "" });
     expect(parseJsonLines(run.stdout)).toEqual([
@@ -221,9 +192,8 @@ describe.concurrent("dial3cx hangup", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["hangup", "--all", "2"], { env: accountEnv(home, sim) });
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["hangup", "--all", "2"], { env });
     expect(run).toMatchObject({
       code: 2,
       stdout: "",
@@ -236,11 +206,8 @@ describe.concurrent("dial3cx hangup", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
-    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123", "124"]);
     const [status] = parseJsonLines((await runCli(["status", "--json"], { env })).stdout) as [
       { calls: Array<{ id: string }> },
     ];
@@ -261,11 +228,8 @@ describe.concurrent("dial3cx hangup", () => {
   });
 
   test("a call id hangs up that call only", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, NEVER_ANSWERED);
-    const home = await makeHome(onTestFinished);
-    const env = accountEnv(home, sim);
-    expect(await runCli(["call", "123"], { env })).toMatchObject({ code: 0 });
-    expect(await runCli(["call", "124"], { env })).toMatchObject({ code: 0 });
+    const { sim, env } = await startSimAndHome(onTestFinished, NEVER_ANSWERED);
+    await placeCalls(expect, env, ["123", "124"]);
     const [status] = parseJsonLines((await runCli(["status", "--json"], { env })).stdout) as [
       { calls: Array<{ id: string; number: string }> },
     ];
@@ -278,12 +242,37 @@ describe.concurrent("dial3cx hangup", () => {
   });
 
   test("no call: says so and exits 0", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const run = await runCli(["hangup"], { env: accountEnv(home, sim) });
+    const { env } = await startSimAndHome(onTestFinished);
+    const run = await runCli(["hangup"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "", stdout: "No active call.\n" });
   });
 });
+
+/** Places a call to each number in turn, each expected to exit 0. */
+async function placeCalls(
+  expect: ExpectStatic,
+  env: NodeJS.ProcessEnv,
+  numbers: string[],
+): Promise<void> {
+  for (const number of numbers) {
+    expect(await runCli(["call", number], { env })).toMatchObject({ code: 0 });
+  }
+}
+
+/** Starts `dial3cx <args>` (killed when the test ends) and waits until it asked for MyInfo. */
+async function startWatching(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  sim: TestSim,
+  cleanup: Cleanup,
+): Promise<RunningCli> {
+  const watch = await startCli(args, { env });
+  cleanup(() => {
+    watch.child.kill("SIGKILL");
+  });
+  await until(async () => (await sim.requests()).some((r) => r.messageId === REQUEST_MY_INFO));
+  return watch;
+}
 
 /** Polls `check` until it is true (at most `timeoutMs`). */
 async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -10,8 +10,9 @@ import {
   makeHome,
   parseJsonLines,
   runCli,
+  startSimAndHome,
   type TempHome,
-  TestSim,
+  type TestSim,
   writeTempFile,
 } from "./cli-helpers.js";
 
@@ -29,8 +30,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const run = await login(home, sim, "dial3cx-demo");
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toBe(
@@ -59,8 +59,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     expect(await login(home, sim, "dial3cx-demo")).toMatchObject({ code: 0 });
     const before = (await sim.requests()).length;
     const run = await runCli(["call", "123"], { env: home.env });
@@ -74,8 +73,7 @@ describe.concurrent("dial3cx login", () => {
   });
 
   test("--json reports the login", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const run = await login(home, sim, "dial3cx-demo", ["--json"]);
     expect(run).toMatchObject({ code: 0 });
     expect(parseJsonLines(run.stdout)).toEqual([
@@ -93,8 +91,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const run = await login(home, sim, "not-the-password");
     expect(run).toMatchObject({ code: 3, stdout: "" });
     expect(run.stderr).toMatch(/will not retry/);
@@ -107,8 +104,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const args = ["login", "--pbx", sim.url, "--extension", "100"];
     const run = await runCli(args, { env: home.env });
     expect(run).toMatchObject({ code: 2 });
@@ -120,8 +116,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const args = ["login", "--pbx", sim.url, "--extension", "100", "--password-stdin"];
     const run = await runCli(args, { env: home.env, stdin: "" });
     expect(run).toMatchObject({
@@ -137,8 +132,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const { host } = new URL(sim.url);
     const https = `https://${host}`;
     const run = await runCli(["login", "--pbx", https, "--extension", "100", "--password-stdin"], {
@@ -164,8 +158,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, { tls: true });
     const run = await login(home, sim, "dial3cx-demo");
     expect(run).toMatchObject({ code: 5, stdout: "" });
     expect(run.stderr).toContain(`SHA-256 fingerprint: ${sim.sim.fingerprint}`);
@@ -178,8 +171,7 @@ describe.concurrent("dial3cx login", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, { tls: true });
     const fingerprint = sim.sim.fingerprint!;
     const run = await login(home, sim, "dial3cx-demo", ["--fingerprint", fingerprint]);
     expect(run).toMatchObject({ code: 0 });
@@ -194,8 +186,7 @@ describe.concurrent("dial3cx login", () => {
   });
 
   test("--ca FILE is saved as an absolute path", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished, { tls: true });
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished, { tls: true });
     const ca = await writeTempFile(home, "pbx-ca.pem", sim.sim.certPem!);
     const run = await login(home, sim, "dial3cx-demo", ["--ca", ca]);
     expect(run).toMatchObject({ code: 0 });
@@ -206,8 +197,7 @@ describe.concurrent("dial3cx login", () => {
 
 describe.concurrent("dial3cx logout", () => {
   test("forgets the settings and the session", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     expect(await login(home, sim, "dial3cx-demo")).toMatchObject({ code: 0 });
     expect(existsSync(home.cacheFile)).toBe(true);
     const run = await runCli(["logout"], { env: home.env });
@@ -222,8 +212,7 @@ describe.concurrent("dial3cx logout", () => {
   });
 
   test("keeps the user's other settings", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     expect(await login(home, sim, "dial3cx-demo")).toMatchObject({ code: 0 });
     await appendFile(home.configFile, 'default_region = "DE"\n');
     const run = await runCli(["logout", "--json"], { env: home.env });

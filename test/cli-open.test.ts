@@ -11,36 +11,40 @@ import { parseDesktopExec } from "../src/features/handler/index.js";
 import { appPaths } from "../src/features/settings/paths.js";
 import {
   accountEnv,
+  type Cleanup,
   cliBin,
   httpRequests,
   MAKE_CALL,
   makeHome,
   runCli,
-  TestSim,
+  startSimAndHome,
 } from "./cli-helpers.js";
 import {
+  configureAddressBooks,
   notificationTexts,
   readLog,
   StandIns,
   startEnvGateway,
-  writeAddressBooks,
   writeConfig,
 } from "./desktop-helpers.js";
 
 const ADA = "tel:+49-30-123456";
+
+/** A simulator, a HOME logged in to it, and a recording notify-send first on `env`'s PATH. */
+async function withNotifySend(cleanup: Cleanup) {
+  const { sim, home, env } = await startSimAndHome(cleanup);
+  const standIns = new StandIns(home);
+  const notifySend = await standIns.add("notify-send");
+  return { sim, home, standIns, notifySend, env: standIns.env(env) };
+}
 
 describe.concurrent("dial3cx open", () => {
   test("places the call, names the contact from the vCards, notifies and logs", async ({
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const books = await writeAddressBooks(home);
-    await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
-    const env = standIns.env(accountEnv(home, sim));
+    const { sim, home, notifySend, env } = await withNotifySend(onTestFinished);
+    await configureAddressBooks(home);
 
     const run = await runCli(["open", "tel:+49-40-555123"], { env });
     expect(run).toMatchObject({ code: 0, stderr: "" });
@@ -93,13 +97,8 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
-    const run = await runCli(["open", "tel:+1-800-FLOWERS"], {
-      env: standIns.env(accountEnv(home, sim)),
-    });
+    const { sim, notifySend, env } = await withNotifySend(onTestFinished);
+    const run = await runCli(["open", "tel:+1-800-FLOWERS"], { env });
     expect(run).toMatchObject({ code: 2 });
     const [text] = await notificationTexts(notifySend);
     expect(text).toMatch(/^Cannot dial "\+1-800-FLOWERS": it contains letters/);
@@ -107,8 +106,7 @@ describe.concurrent("dial3cx open", () => {
   });
 
   test("without notify-send the outcome is still logged", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     // No stand-in, and a PATH without the real notify-send.
     const env = { ...accountEnv(home, sim), PATH: join(home.dir, "no-tools") };
     const run = await runCli(["open", "callto:123"], { env });
@@ -122,11 +120,7 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
-    const env = standIns.env(accountEnv(home, sim));
+    const { sim, notifySend, env } = await withNotifySend(onTestFinished);
     const runs = await Promise.all([
       runCli(["open", ADA], { env }),
       runCli(["open", ADA], { env }),
@@ -147,12 +141,8 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home, env } = await withNotifySend(onTestFinished);
     await writeConfig(home, "dedupe_seconds = 0.5\n");
-    const standIns = new StandIns(home);
-    await standIns.add("notify-send");
-    const env = standIns.env(accountEnv(home, sim));
     expect((await runCli(["open", ADA], { env })).code).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect((await runCli(["open", ADA], { env })).stdout).toMatch(/^Calling /);
@@ -163,12 +153,8 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
+    const { sim, standIns, notifySend, env } = await withNotifySend(onTestFinished);
     const zenity = await standIns.add("zenity", { exitCode: 1 });
-    const env = standIns.env(accountEnv(home, sim));
     const run = await runCli(["open", ADA, "--confirm"], { env });
     expect(run).toMatchObject({ code: 1, stdout: "Not calling +49 30 123456: cancelled\n" });
     expect(await zenity.runs()).toEqual([
@@ -183,13 +169,10 @@ describe.concurrent("dial3cx open", () => {
   });
 
   test("confirm = true in the config asks too; Call dials", async ({ expect, onTestFinished }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home, standIns, env } = await withNotifySend(onTestFinished);
     await writeConfig(home, "confirm = true\n");
-    const standIns = new StandIns(home);
-    await standIns.add("notify-send");
     const zenity = await standIns.add("zenity", { exitCode: 0 });
-    const run = await runCli(["open", ADA], { env: standIns.env(accountEnv(home, sim)) });
+    const run = await runCli(["open", ADA], { env });
     expect(run).toMatchObject({ code: 0, stdout: "Calling +49 30 123456 on Yealink T46S\n" });
     expect(await zenity.runs()).toHaveLength(1);
     expect(await sim.calls()).toHaveLength(1);
@@ -199,12 +182,8 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
+    const { sim, standIns, notifySend, env } = await withNotifySend(onTestFinished);
     const zenity = await standIns.add("zenity", { exitCode: 1 });
-    const env = standIns.env(accountEnv(home, sim));
     // Call forwarding to another number, no --confirm and no confirm in the config.
     const forward = "tel:*21*0049301234%23";
     const run = await runCli(["open", forward], { env });
@@ -226,8 +205,7 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const env = { ...accountEnv(home, sim), PATH: join(home.dir, "no-tools") };
     const run = await runCli(["open", "tel:*21*0049301234%23"], { env });
     expect(run).toMatchObject({
@@ -245,12 +223,9 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { home, notifySend, env } = await withNotifySend(onTestFinished);
     await writeConfig(home, "insecure = true\n");
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
-    const run = await runCli(["open", ADA], { env: standIns.env(accountEnv(home, sim)) });
+    const run = await runCli(["open", ADA], { env });
     expect(run).toMatchObject({ code: 0, stdout: "Calling +49 30 123456 on Yealink T46S\n" });
     expect(await notifySend.runs()).toEqual([
       [
@@ -275,11 +250,9 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
-    const standIns = new StandIns(home);
-    const notifySend = await standIns.add("notify-send");
-    const env = standIns.env({ ...accountEnv(home, sim), XDG_RUNTIME_DIR: join(home.dir, "run") });
+    const setup = await withNotifySend(onTestFinished);
+    const { sim, home, notifySend } = setup;
+    const env = { ...setup.env, XDG_RUNTIME_DIR: join(home.dir, "run") };
     await startEnvGateway(env, onTestFinished);
     const before = (await sim.requests()).length;
 
@@ -304,8 +277,7 @@ describe.runIf(haveXdgMime && process.platform === "linux")("the installed tel: 
     expect,
     onTestFinished,
   }) => {
-    const sim = await TestSim.start(onTestFinished);
-    const home = await makeHome(onTestFinished);
+    const { sim, home } = await startSimAndHome(onTestFinished);
     const standIns = new StandIns(home);
     const notifySend = await standIns.add("notify-send");
     const env = standIns.env({

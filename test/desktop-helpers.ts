@@ -68,6 +68,13 @@ export async function writeAddressBooks(home: TempHome): Promise<string> {
   return dir;
 }
 
+/** Writes CARDS and a config whose `contacts` reads them; returns their directory. */
+export async function configureAddressBooks(home: TempHome): Promise<string> {
+  const books = await writeAddressBooks(home);
+  await writeConfig(home, `contacts = [${JSON.stringify(books)}]\n`);
+  return books;
+}
+
 /** A directory of stand-ins, put first on PATH by `withStandIns`. */
 export class StandIns {
   readonly dir: string;

@@ -63,6 +63,8 @@ export interface Driver extends EventEmitter<DriverEvents> {
   /** Resolves when the PBX accepted the request. Never sends it twice unless refused unseen. */
   makeCall(destination: string, device?: DriverDevice): Promise<void>;
   hangup(callId: string): Promise<void>;
+  /** True while server events arrive (so a placed call will be shown with its id). */
+  followsEvents(): boolean;
   /** Searches the PBX phone book and colleagues, where the driver can. */
   lookupContacts?(query: string, limit: number): Promise<DriverContact[]>;
   close(): Promise<void>;

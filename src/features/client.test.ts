@@ -4,15 +4,16 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CallChange, ConnectionState } from "../drivers/driver.js";
 import { BadInputError, DeviceNotFoundError, NoDeviceError, RejectedError } from "../errors.js";
+import { DEFAULT_DEMO_PASSWORD, type Scenario, type SimulatorOptions } from "../sim/index.js";
 import {
-  DEFAULT_DEMO_PASSWORD,
-  type RequestLogEntry,
-  type Scenario,
-  type Simulator,
-  type SimulatorOptions,
-  startSimulator,
-} from "../sim/index.js";
-import { WireClient } from "../sim/testing.js";
+  failure,
+  type Pbx,
+  requestCount,
+  requestLog,
+  simCalls,
+  startPbx,
+  type WireClient,
+} from "../sim/testing.js";
 import {
   type Call,
   type CallInfo,
@@ -27,19 +28,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Pbx {
-  sim: Simulator;
-  wire: WireClient;
-}
-
-async function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
-  const sim = await startSimulator({ port: 0, answerAfterMs: 30, ...options });
-  const wire = new WireClient(sim.url, sim.certPem);
-  cleanups.push(async () => {
-    await wire.close();
-    await sim.stop();
-  });
-  return { sim, wire };
+function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
+  return startPbx({ port: 0, answerAfterMs: 30, ...options }, cleanups);
 }
 
 async function connectTo(pbx: Pbx, options: Partial<ConnectOptions> = {}): Promise<Dial3cxClient> {
@@ -52,46 +42,6 @@ async function connectTo(pbx: Pbx, options: Partial<ConnectOptions> = {}): Promi
   });
   cleanups.push(() => client.close());
   return client;
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-async function getJson<T>(wire: WireClient, path: string): Promise<T> {
-  return JSON.parse((await wire.request("GET", path)).text) as T;
-}
-
-/** The request log as "METHOD path[#messageId] status[ note]" lines, from entry `from` on. */
-async function requests(wire: WireClient, from = 0): Promise<string[]> {
-  const log = await getJson<RequestLogEntry[]>(wire, "/__sim/requests");
-  return log
-    .slice(from)
-    .map(
-      (e) =>
-        `${e.method} ${e.path}${e.messageId === undefined ? "" : `#${e.messageId}`} ${e.status}${e.note ? ` ${e.note}` : ""}`,
-    );
-}
-
-async function requestCount(wire: WireClient): Promise<number> {
-  return (await getJson<RequestLogEntry[]>(wire, "/__sim/requests")).length;
-}
-
-interface SimCallView {
-  id: number;
-  destination: string;
-  device: string | null;
-  state: string;
-}
-
-function calls(wire: WireClient): Promise<SimCallView[]> {
-  return getJson<SimCallView[]>(wire, "/__sim/calls");
 }
 
 async function fault(wire: WireClient, body: object): Promise<void> {
@@ -177,7 +127,7 @@ describe("placing and following a call", () => {
     expect(call.to.dial).toBe("004930123456");
 
     const ended = await call.wait();
-    const [placed, ...others] = await calls(pbx.wire);
+    const [placed, ...others] = await simCalls(pbx.wire);
     expect(others).toEqual([]);
     expect(placed).toMatchObject({
       destination: "004930123456",
@@ -195,7 +145,7 @@ describe("placing and following a call", () => {
       ["ended", "ended"],
     ]);
     expect(client.calls()).toEqual([]);
-    expect((await requests(pbx.wire)).filter((l) => l.startsWith(`${MYPHONE}#119`))).toEqual([
+    expect((await requestLog(pbx.wire)).filter((l) => l.startsWith(`${MYPHONE}#119`))).toEqual([
       `${MYPHONE}#119 200`,
     ]);
   });
@@ -208,8 +158,8 @@ describe("placing and following a call", () => {
     expect(client.calls()).toEqual([expect.objectContaining({ id: call.id, state: "connected" })]);
     await call.hangup();
     expect(await call.wait()).toMatchObject({ state: "ended" });
-    expect(await calls(pbx.wire)).toMatchObject([{ destination: "101", state: "ended" }]);
-    expect((await requests(pbx.wire)).at(-1)).toBe(`${MYPHONE}#115 200`);
+    expect(await simCalls(pbx.wire)).toMatchObject([{ destination: "101", state: "ended" }]);
+    expect((await requestLog(pbx.wire)).at(-1)).toBe(`${MYPHONE}#115 200`);
   });
 
   it("hangs up by id with client.hangup(id), and all calls with hangupAll()", async () => {
@@ -223,7 +173,7 @@ describe("placing and following a call", () => {
     expect(second.state).toBe("dialing");
     expect(await client.hangupAll()).toEqual([second.id]);
     await second.wait();
-    expect((await calls(pbx.wire)).map((c) => c.state)).toEqual(["ended", "ended"]);
+    expect((await simCalls(pbx.wire)).map((c) => c.state)).toEqual(["ended", "ended"]);
   });
 
   it("refuses to hang up a call the PBX does not know, with the PBX's message", async () => {
@@ -239,7 +189,7 @@ describe("placing and following a call", () => {
     const client = await connectTo(pbx, { events: false });
     const call = await client.makeCall("101", { trackTimeoutMs: 50 });
     await expect(call.wait()).rejects.toMatchObject({ code: "protocol" });
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
     // Given up: it no longer listens, so a later call to the same number is not taken for it.
     expect(client.listenerCount("call")).toBe(0);
   });
@@ -289,8 +239,8 @@ describe("warm path: resuming a snapshot", () => {
     const client = await connectTo(pbx, { resume: snapshot, events: false });
     expect(client.devices().map((d) => d.name)).toEqual(["Yealink T46S", "3CX app (Windows)"]);
     await client.makeCall("+49 30 123456");
-    expect(await requests(pbx.wire, from)).toEqual([`${MYPHONE}#119 200`]);
-    expect(await calls(pbx.wire)).toMatchObject([
+    expect(await requestLog(pbx.wire, from)).toEqual([`${MYPHONE}#119 200`]);
+    expect(await simCalls(pbx.wire)).toMatchObject([
       { destination: "004930123456", device: DESK_PHONE },
     ]);
   });
@@ -302,13 +252,13 @@ describe("warm path: resuming a snapshot", () => {
     const from = await requestCount(pbx.wire);
     const client = await connectTo(pbx, { resume: snapshot, events: false });
     await client.makeCall("+49 30 123456");
-    expect(await requests(pbx.wire, from)).toEqual([
+    expect(await requestLog(pbx.wire, from)).toEqual([
       `${MYPHONE}#119 401`,
       "POST /connect/token 200",
       "POST /webclient/api/MyPhone/session 200",
       `${MYPHONE}#119 200`,
     ]);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
     // The renewed session is what the next snapshot saves.
     expect(client.snapshot()!.sessionKey).not.toBe(snapshot.sessionKey);
   });
@@ -320,7 +270,7 @@ describe("warm path: resuming a snapshot", () => {
     const from = await requestCount(pbx.wire);
     const client = await connectTo(pbx, { resume: snapshot });
     expect(client.devices()).toHaveLength(2);
-    expect(await requests(pbx.wire, from)).toEqual([
+    expect(await requestLog(pbx.wire, from)).toEqual([
       "GET /ws/webclient 101 NOT AUTH",
       "POST /connect/token 200",
       "POST /webclient/api/MyPhone/session 200",
@@ -348,7 +298,7 @@ describe("refusals", () => {
     );
     expect(rejected.pbxErrorCode).toBe(40); // InvalidValue
     expect(rejected.message).toContain(rejected.pbxMessage);
-    expect(await calls(pbx.wire)).toMatchObject([{ state: "failed", device: stale }]);
+    expect(await simCalls(pbx.wire)).toMatchObject([{ state: "failed", device: stale }]);
   });
 
   for (const input of ["hello", "", "tel:+1-800-FLOWERS", "+49 30 12a456"]) {
@@ -385,11 +335,11 @@ describe("refusals", () => {
     const error = await failure(client.makeCall("101"));
     expect(error).toBeInstanceOf(DeviceNotFoundError);
     expect(error.message).toContain("1 3CX app (Windows), 2 3CX app (Android)");
-    expect(await calls(pbx.wire)).toEqual([]);
+    expect(await simCalls(pbx.wire)).toEqual([]);
 
     await client.makeCall("101", { device: "android" });
     await client.makeCall("102", { device: "1" });
-    expect((await calls(pbx.wire)).map((c) => c.device)).toEqual([
+    expect((await simCalls(pbx.wire)).map((c) => c.device)).toEqual([
       "sip:100@10.0.0.2:5060;rinstance=a",
       "sip:100@10.0.0.1:5060;rinstance=w",
     ]);
@@ -400,7 +350,7 @@ describe("refusals", () => {
     const client = await connectTo(pbx, { device: "windows" });
     const call = await client.makeCall("101");
     expect(call.device.contact).toBe(WINDOWS_APP);
-    expect(await calls(pbx.wire)).toMatchObject([{ device: WINDOWS_APP }]);
+    expect(await simCalls(pbx.wire)).toMatchObject([{ device: WINDOWS_APP }]);
   });
 });
 

@@ -116,6 +116,13 @@ function callControlOptions(
   };
 }
 
+/** How long makeCall waits for the PBX to show a placed call, when events flow. */
+const IDENTIFY_WAIT_MS = 1000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
 export class Dial3cxClient extends EventEmitter<ClientEvents> {
   constructor(
     readonly driver: Driver,
@@ -169,7 +176,9 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
       call.stopTracking();
       throw error;
     }
-    void tracking;
+    // With events flowing the PBX shows the call within moments (often before the Ack): wait a
+    // little for its id, so that callers get one. Without events there is nothing to wait for.
+    if (this.driver.followsEvents()) await Promise.race([tracking, delay(IDENTIFY_WAIT_MS)]);
     return call;
   }
 

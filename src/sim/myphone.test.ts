@@ -343,7 +343,7 @@ describe("RequestMakeCall (119) and the call lifecycle", () => {
   });
 
   it("validates the destination", async () => {
-    const client = await start();
+    const client = await start({ answerAfterMs: 60_000 }); // accepted calls stay "dialing"
     const { sessionKey } = await client.loginV20("100", "dial3cx-demo");
     for (const bad of ["12a", "+49 30 123456", "++49", "1".repeat(33), "", "tel:123"]) {
       const refused = await ack(client, sessionKey, makeCall(bad, DESK_PHONE));

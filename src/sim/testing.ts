@@ -4,7 +4,8 @@
 import { Agent, fetch } from "undici";
 import WebSocket from "ws";
 import { encodeRaw } from "../protocol/codec.js";
-import { type SimulatorOptions, startSimulator } from "./server.js";
+import type { RequestLogEntry } from "./pbx.js";
+import { type Simulator, type SimulatorOptions, startSimulator } from "./server.js";
 
 export interface HttpAnswer {
   status: number;
@@ -198,4 +199,61 @@ export async function startWired(options: SimulatorOptions = {}) {
       await sim.stop();
     },
   };
+}
+
+/** A simulator and a wire client to it, as the driver and client tests share them. */
+export interface Pbx {
+  sim: Simulator;
+  wire: WireClient;
+}
+
+/** Starts a simulator and its wire client; their shutdown goes onto the test's `cleanups`. */
+export async function startPbx(
+  options: SimulatorOptions,
+  cleanups: Array<() => Promise<void>>,
+): Promise<Pbx> {
+  const { sim, client: wire, stop } = await startWired(options);
+  cleanups.push(stop);
+  return { sim, wire };
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+export async function getJson<T>(wire: WireClient, path: string): Promise<T> {
+  return JSON.parse((await wire.request("GET", path)).text) as T;
+}
+
+/** The request log as "METHOD path[#messageId] status[ note]" lines, from entry `from` on. */
+export async function requestLog(wire: WireClient, from = 0): Promise<string[]> {
+  const log = await getJson<RequestLogEntry[]>(wire, "/__sim/requests");
+  return log
+    .slice(from)
+    .map(
+      (e) =>
+        `${e.method} ${e.path}${e.messageId === undefined ? "" : `#${e.messageId}`} ${e.status}${e.note ? ` ${e.note}` : ""}`,
+    );
+}
+
+export async function requestCount(wire: WireClient): Promise<number> {
+  return (await getJson<RequestLogEntry[]>(wire, "/__sim/requests")).length;
+}
+
+/** A call as `/__sim/calls` lists it (the fields the tests read). */
+export interface SimCallView {
+  id: number;
+  destination: string;
+  device: string | null;
+  state: string;
+}
+
+export function simCalls(wire: WireClient): Promise<SimCallView[]> {
+  return getJson<SimCallView[]>(wire, "/__sim/calls");
 }

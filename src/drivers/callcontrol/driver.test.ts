@@ -3,17 +3,15 @@
 // error with the CLI's exit code. Then every operation through both drivers, via the client.
 import { afterEach, describe, expect, it } from "vitest";
 import { AuthError, ProtocolError, RejectedError } from "../../errors.js";
-import { connect, type Dial3cxClient } from "../../features/client.js";
+import { type ConnectOptions, connect, type Dial3cxClient } from "../../features/client.js";
 import {
   DEFAULT_DEMO_PASSWORD,
   defaultScenario,
   type RequestLogEntry,
   type Scenario,
-  type Simulator,
   type SimulatorOptions,
-  startSimulator,
 } from "../../sim/index.js";
-import { WireClient } from "../../sim/testing.js";
+import { failure, getJson, type Pbx, startPbx, type WireClient } from "../../sim/testing.js";
 import type { CallChange, ConnectionState, DriverCall } from "../driver.js";
 import { callControlProblem } from "./api.js";
 import { CallControlDriver, type CallControlOptions } from "./driver.js";
@@ -35,19 +33,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Pbx {
-  sim: Simulator;
-  wire: WireClient;
-}
-
-async function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
-  const sim = await startSimulator({ scenario, answerAfterMs: 40, ...options });
-  const wire = new WireClient(sim.url, sim.certPem);
-  cleanups.push(async () => {
-    await wire.close();
-    await sim.stop();
-  });
-  return { sim, wire };
+function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
+  return startPbx({ scenario, answerAfterMs: 40, ...options }, cleanups);
 }
 
 async function driverFor(
@@ -66,17 +53,18 @@ async function driverFor(
   return driver;
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-async function getJson<T>(wire: WireClient, path: string): Promise<T> {
-  return JSON.parse((await wire.request("GET", path)).text) as T;
+/** The public client for extension 100: the web-client driver unless `options` choose another. */
+async function clientFor(pbx: Pbx, options: Partial<ConnectOptions> = {}): Promise<Dial3cxClient> {
+  const client = await connect({
+    pbx: pbx.sim.url,
+    extension: "100",
+    password: DEFAULT_DEMO_PASSWORD,
+    driver: "webclient",
+    timeoutMs: 3000,
+    ...options,
+  });
+  cleanups.push(() => client.close());
+  return client;
 }
 
 async function requestLines(wire: WireClient): Promise<string[]> {
@@ -176,14 +164,7 @@ describe("CallControlDriver", () => {
     const pbx = await simulator({ answerAfterMs: 60_000 });
     const driver = await driverFor(pbx);
     const events = recordCalls(driver);
-    const web = await connect({
-      pbx: pbx.sim.url,
-      extension: "100",
-      password: DEFAULT_DEMO_PASSWORD,
-      driver: "webclient",
-      timeoutMs: 3000,
-    });
-    cleanups.push(() => web.close());
+    const web = await clientFor(pbx);
     await web.makeCall("101");
     await until(() => events.length === 1);
     expect(events[0]).toMatchObject(["created", { number: "101", state: "dialing" }]);
@@ -305,15 +286,7 @@ describe("CallControlDriver", () => {
     const pbx = await simulator({ callControlEventKeys: "pascal", hangupAfterMs: 20 });
     const driver = await driverFor(pbx);
     const events = recordCalls(driver);
-    const web = await connect({
-      pbx: pbx.sim.url,
-      extension: "100",
-      password: DEFAULT_DEMO_PASSWORD,
-      driver: "webclient",
-      events: false,
-      timeoutMs: 3000,
-    });
-    cleanups.push(() => web.close());
+    const web = await clientFor(pbx, { events: false });
     await web.makeCall("101");
     await until(() => events.length === 3);
     expect(events.map(([type, call]) => [type, call.state])).toEqual([
@@ -328,15 +301,10 @@ describe("every operation through both drivers (Dial3cxClient)", () => {
   for (const kind of ["webclient", "callcontrol"] as const) {
     it(`${kind}: devices, make call, created/updated/ended events, hang up`, async () => {
       const pbx = await simulator({ answerAfterMs: 40 });
-      const client = await connect({
-        pbx: pbx.sim.url,
-        extension: "100",
-        password: DEFAULT_DEMO_PASSWORD,
+      const client = await clientFor(pbx, {
         driver: kind,
         callControl: { clientId: "900", apiKey: async () => API_KEY },
-        timeoutMs: 3000,
       });
-      cleanups.push(() => client.close());
       expect(client.driver.kind).toBe(kind);
       expect(client.devices().map((d) => [d.name, d.contact])).toEqual([
         ["Yealink T46S", DESK_PHONE],

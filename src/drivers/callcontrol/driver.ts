@@ -100,6 +100,10 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
     return { extension: this.options.extension };
   }
 
+  followsEvents(): boolean {
+    return this.socket !== undefined;
+  }
+
   devices(): DriverDevice[] {
     return [...this.devicesById.values()];
   }

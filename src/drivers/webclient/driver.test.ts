@@ -20,12 +20,17 @@ import {
 import {
   DEFAULT_DEMO_PASSWORD,
   DEFAULT_TOTP_SECRET,
-  type RequestLogEntry,
-  type Simulator,
   type SimulatorOptions,
-  startSimulator,
 } from "../../sim/index.js";
-import { WireClient } from "../../sim/testing.js";
+import {
+  failure,
+  type Pbx,
+  requestCount,
+  requestLog,
+  simCalls,
+  startPbx,
+  type WireClient,
+} from "../../sim/testing.js";
 import type { ConnectionState } from "../driver.js";
 import { PbxHttp } from "../http.js";
 import { EventChannel } from "./channel.js";
@@ -38,19 +43,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Pbx {
-  sim: Simulator;
-  wire: WireClient;
-}
-
-async function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
-  const sim = await startSimulator({ port: 0, answerAfterMs: 20, ...options });
-  const wire = new WireClient(sim.url, sim.certPem);
-  cleanups.push(async () => {
-    await wire.close();
-    await sim.stop();
-  });
-  return { sim, wire };
+function simulator(options: SimulatorOptions = {}): Promise<Pbx> {
+  return startPbx({ port: 0, answerAfterMs: 20, ...options }, cleanups);
 }
 
 async function connect(pbx: Pbx, options: Partial<WebClientOptions> = {}) {
@@ -68,45 +62,6 @@ async function connect(pbx: Pbx, options: Partial<WebClientOptions> = {}) {
 /** The error connect() fails with (a driver that connects anyway is closed after the test). */
 function connectError(pbx: Pbx, options: Partial<WebClientOptions> = {}): Promise<Error> {
   return failure(connect(pbx, options));
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
-async function getJson<T>(wire: WireClient, path: string): Promise<T> {
-  return JSON.parse((await wire.request("GET", path)).text) as T;
-}
-
-/** The request log as "METHOD path[#messageId] status[ note]" lines, from entry `from` on. */
-async function requests(wire: WireClient, from = 0): Promise<string[]> {
-  const log = await getJson<RequestLogEntry[]>(wire, "/__sim/requests");
-  return log
-    .slice(from)
-    .map(
-      (e) =>
-        `${e.method} ${e.path}${e.messageId === undefined ? "" : `#${e.messageId}`} ${e.status}${e.note ? ` ${e.note}` : ""}`,
-    );
-}
-
-async function requestCount(wire: WireClient): Promise<number> {
-  return (await getJson<RequestLogEntry[]>(wire, "/__sim/requests")).length;
-}
-
-interface SimCallView {
-  destination: string;
-  device: string | null;
-  state: string;
-}
-
-function calls(wire: WireClient): Promise<SimCallView[]> {
-  return getJson<SimCallView[]>(wire, "/__sim/calls");
 }
 
 async function fault(wire: WireClient, body: object): Promise<void> {
@@ -138,7 +93,7 @@ describe("login and version detection", () => {
     const pbx = await simulator();
     const driver = await connect(pbx);
     expect(driver.pbxVersion).toBe(20);
-    expect(await requests(pbx.wire)).toEqual([
+    expect(await requestLog(pbx.wire)).toEqual([
       `${V20_LOGIN} 200`,
       `${SESSION} 200`,
       SOCKET_START,
@@ -157,7 +112,7 @@ describe("login and version detection", () => {
     const pbx = await simulator({ pbxVersion: 18 });
     const driver = await connect(pbx);
     expect(driver.pbxVersion).toBe(18);
-    expect(await requests(pbx.wire)).toEqual([
+    expect(await requestLog(pbx.wire)).toEqual([
       `${V20_LOGIN} 404`,
       `${V18_LOGIN} 200`,
       `${SESSION} 200`,
@@ -165,7 +120,7 @@ describe("login and version detection", () => {
       `${MYPHONE}#102 200`,
     ]);
     await driver.makeCall(DESTINATION, driver.devices()[0]);
-    expect(await calls(pbx.wire)).toMatchObject([{ destination: DESTINATION }]);
+    expect(await simCalls(pbx.wire)).toMatchObject([{ destination: DESTINATION }]);
   });
 
   it("refuses a V18 PBX when pinned to V20, saying so, and sends no V18 login", async () => {
@@ -174,13 +129,13 @@ describe("login and version detection", () => {
     expect(error).toBeInstanceOf(ProtocolError);
     expect(error.message).toMatch(/no 3CX V20 web-client login \(it answered 404\)/);
     expect(error.message).toMatch(/If it runs 3CX V18/);
-    expect(await requests(pbx.wire)).toEqual([`${V20_LOGIN} 404`]);
+    expect(await requestLog(pbx.wire)).toEqual([`${V20_LOGIN} 404`]);
   });
 
   it("goes straight to the V18 login when pinned to V18", async () => {
     const pbx = await simulator({ pbxVersion: 18 });
     await connect(pbx, { pbxVersion: 18 });
-    expect((await requests(pbx.wire))[0]).toBe(`${V18_LOGIN} 200`);
+    expect((await requestLog(pbx.wire))[0]).toBe(`${V18_LOGIN} 200`);
   });
 });
 
@@ -197,8 +152,8 @@ describe("TLS", () => {
     const pbx = await simulator({ tls: true });
     const driver = await connect(pbx, { tls: { ca: await caFile(pbx.sim.certPem!) } });
     await driver.makeCall(DESTINATION, driver.devices()[0]);
-    expect(await requests(pbx.wire)).toContain(SOCKET_START);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await requestLog(pbx.wire)).toContain(SOCKET_START);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
   });
 
   it("trusts a pinned fingerprint, in colon and in bare lowercase form", async () => {
@@ -209,7 +164,7 @@ describe("TLS", () => {
       const driver = await connect(pbx, { tls: { fingerprint } });
       await driver.makeCall(DESTINATION, driver.devices()[0]);
     }
-    expect(await calls(pbx.wire)).toHaveLength(2);
+    expect(await simCalls(pbx.wire)).toHaveLength(2);
   });
 
   it("refuses a wrong fingerprint before sending anything, naming both fingerprints", async () => {
@@ -219,7 +174,7 @@ describe("TLS", () => {
     expect(error).toBeInstanceOf(TlsError);
     expect(error.message).toContain(pbx.sim.fingerprint!);
     expect(error.message).toContain(wrong);
-    expect(await requests(pbx.wire)).toEqual([]);
+    expect(await requestLog(pbx.wire)).toEqual([]);
   });
 
   it("refuses a certificate nobody vouches for", async () => {
@@ -227,14 +182,14 @@ describe("TLS", () => {
     const error = await connectError(pbx);
     expect(error).toBeInstanceOf(TlsError);
     expect(error.message).toMatch(/not trusted/);
-    expect(await requests(pbx.wire)).toEqual([]);
+    expect(await requestLog(pbx.wire)).toEqual([]);
   });
 
   it("connects with verification off when asked to (insecure)", async () => {
     const pbx = await simulator({ tls: true });
     const driver = await connect(pbx, { tls: { insecure: true } });
     await driver.makeCall(DESTINATION, driver.devices()[0]);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
   });
 });
 
@@ -245,7 +200,7 @@ describe("2FA", () => {
     const pbx = await simulator();
     const error = await connectError(pbx, twoFactor);
     expect(error).toBeInstanceOf(TwoFactorRequiredError);
-    expect(await requests(pbx.wire)).toEqual([`${V20_LOGIN} 200`]);
+    expect(await requestLog(pbx.wire)).toEqual([`${V20_LOGIN} 200`]);
   });
 
   it("logs in with a valid TOTP code", async () => {
@@ -260,7 +215,7 @@ describe("2FA", () => {
     const error = await connectError(pbx, { ...twoFactor, securityCode: wrong });
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).code).toBe("auth");
-    expect(await requests(pbx.wire)).toEqual([`${V20_LOGIN} 200`]);
+    expect(await requestLog(pbx.wire)).toEqual([`${V20_LOGIN} 200`]);
   });
 });
 
@@ -272,7 +227,7 @@ describe("refused logins", () => {
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).code).toBe("auth");
       expect(error.message).not.toContain("wrong");
-      expect(await requests(pbx.wire)).toEqual([
+      expect(await requestLog(pbx.wire)).toEqual([
         `${V20_LOGIN} ${loginFailure === "status" ? 200 : 401}`,
       ]);
     });
@@ -286,7 +241,7 @@ describe("refused logins", () => {
     const error = await connectError(pbx);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).code).toBe("blocked");
-    expect(await requests(pbx.wire)).toEqual([
+    expect(await requestLog(pbx.wire)).toEqual([
       `${V20_LOGIN} 200`,
       `${V20_LOGIN} 200`,
       `${V20_LOGIN} 403`,
@@ -319,12 +274,14 @@ describe("session expiring mid-use", () => {
       const from = await requestCount(pbx.wire);
       await fault(pbx.wire, faults);
       await driver.makeCall(DESTINATION, { id: "1", contact: DESK_PHONE });
-      expect(await requests(pbx.wire, from)).toEqual([
+      expect(await requestLog(pbx.wire, from)).toEqual([
         `${MYPHONE}#119 401`,
         ...renewal,
         `${MYPHONE}#119 200`,
       ]);
-      expect(await calls(pbx.wire)).toMatchObject([{ destination: DESTINATION, state: "dialing" }]);
+      expect(await simCalls(pbx.wire)).toMatchObject([
+        { destination: DESTINATION, state: "dialing" },
+      ]);
     });
   }
 
@@ -334,13 +291,13 @@ describe("session expiring mid-use", () => {
     const from = await requestCount(pbx.wire);
     await fault(pbx.wire, { expireSessions: true, expireTokens: true });
     await driver.makeCall(DESTINATION, { id: "1", contact: DESK_PHONE });
-    expect(await requests(pbx.wire, from)).toEqual([
+    expect(await requestLog(pbx.wire, from)).toEqual([
       `${MYPHONE}#119 401`,
       `${V18_LOGIN} 200`,
       `${SESSION} 200`,
       `${MYPHONE}#119 200`,
     ]);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
   });
 
   it("renews with the event channel open: one call, then the channel is back", async () => {
@@ -349,9 +306,9 @@ describe("session expiring mid-use", () => {
     const states = connectionStates(driver);
     await fault(pbx.wire, { expireSessions: true });
     await driver.makeCall(DESTINATION, driver.devices()[0]);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
     await vi.waitFor(() => expect(states).toEqual(["reconnecting", "open"]));
-    const log = await requests(pbx.wire);
+    const log = await requestLog(pbx.wire);
     expect(log.filter((line) => line === `${MYPHONE}#119 200`)).toHaveLength(1);
     expect(log.filter((line) => line === SOCKET_START)).toHaveLength(2);
     expect(log.filter((line) => line.startsWith(V20_LOGIN))).toHaveLength(1);
@@ -367,12 +324,12 @@ describe("session expiring mid-use", () => {
     clock += 600_001;
     await driver.makeCall(DESTINATION, driver.devices()[0]);
     await vi.waitFor(() => expect(states).toEqual(["reconnecting", "open"]));
-    const log = await requests(pbx.wire, from);
+    const log = await requestLog(pbx.wire, from);
     expect(log[0]).toBe(`${MYPHONE}#119 401`);
     expect(log.filter((line) => line === `${MYPHONE}#119 200`)).toHaveLength(1);
     expect(log.filter((line) => line.startsWith(REFRESH))).toEqual([`${REFRESH} 200`]);
     expect(log.filter((line) => line.startsWith(SESSION))).toEqual([`${SESSION} 200`]);
-    expect(await calls(pbx.wire)).toHaveLength(1);
+    expect(await simCalls(pbx.wire)).toHaveLength(1);
   });
 
   it("renews the session when the websocket says NOT AUTH, and reopens it", async () => {
@@ -382,14 +339,14 @@ describe("session expiring mid-use", () => {
     const from = await requestCount(pbx.wire);
     await fault(pbx.wire, { expireSessions: true });
     await vi.waitFor(() => expect(states).toEqual(["reconnecting", "open"]));
-    expect(await requests(pbx.wire, from)).toEqual([
+    expect(await requestLog(pbx.wire, from)).toEqual([
       `${REFRESH} 200`,
       `${SESSION} 200`,
       SOCKET_START,
       `${MYPHONE}#102 200`,
     ]);
     await driver.makeCall(DESTINATION, driver.devices()[0]);
-    expect((await requests(pbx.wire)).at(-1)).toBe(`${MYPHONE}#119 200`);
+    expect((await requestLog(pbx.wire)).at(-1)).toBe(`${MYPHONE}#119 200`);
   });
 
   it("stops, without a login attempt loop, when the renewal needs a password it lacks", async () => {
@@ -402,8 +359,8 @@ describe("session expiring mid-use", () => {
     await expect(
       driver.makeCall(DESTINATION, { id: "1", contact: DESK_PHONE }),
     ).rejects.toMatchObject({ code: "not_logged_in" });
-    expect(await requests(pbx.wire, from)).toEqual([`${MYPHONE}#119 401`, `${REFRESH} 400`]);
-    expect(await calls(pbx.wire)).toEqual([]);
+    expect(await requestLog(pbx.wire, from)).toEqual([`${MYPHONE}#119 401`, `${REFRESH} 400`]);
+    expect(await simCalls(pbx.wire)).toEqual([]);
   });
 });
 
@@ -419,7 +376,7 @@ describe("renewals that must stop", () => {
     await fault(pbx.wire, { expireSessions: true, expireRefreshTokens: true });
     await vi.waitFor(() => expect(states).toEqual(["reconnecting", "closed"]));
     expect(problems).toEqual([expect.any(AuthError)]);
-    expect(await requests(pbx.wire, from)).toEqual([`${REFRESH} 400`, `${V20_LOGIN} 200`]);
+    expect(await requestLog(pbx.wire, from)).toEqual([`${REFRESH} 400`, `${V20_LOGIN} 200`]);
     expect(passwords).toEqual([]);
   });
 
@@ -469,7 +426,7 @@ describe("renewals that must stop", () => {
       driver.makeCall(DESTINATION, { id: "1", contact: "sip:102@10.8.0.14:41822" }),
     );
     expect(error).toBeInstanceOf(TwoFactorRequiredError);
-    expect(await requests(pbx.wire, from)).toEqual([
+    expect(await requestLog(pbx.wire, from)).toEqual([
       `${MYPHONE}#119 401`,
       `${REFRESH} 400`,
       `${V20_LOGIN} 200`,
@@ -487,7 +444,7 @@ describe("hangup", () => {
     const error = await failure(driver.hangup("abc"));
     expect(error).toBeInstanceOf(BadInputError);
     expect(error).toMatchObject({ code: "usage", exitCode: 2 });
-    expect(await requests(pbx.wire, from)).toEqual([]);
+    expect(await requestLog(pbx.wire, from)).toEqual([]);
   });
 });
 
@@ -499,8 +456,8 @@ describe("failures that must not be retried", () => {
     await fault(pbx.wire, { failNext: { count: 1, status: 503 } });
     const error = await failure(driver.makeCall(DESTINATION, driver.devices()[0]));
     expect(error).toBeInstanceOf(NetworkError);
-    expect(await requests(pbx.wire, from)).toEqual([`${MYPHONE} 503`]);
-    expect(await calls(pbx.wire)).toEqual([]);
+    expect(await requestLog(pbx.wire, from)).toEqual([`${MYPHONE} 503`]);
+    expect(await simCalls(pbx.wire)).toEqual([]);
   });
 
   it("gives up on a stalled MakeCall after timeoutMs and never sends it again", async () => {
@@ -513,12 +470,12 @@ describe("failures that must not be retried", () => {
     expect(error.message).toMatch(/no answer within 200 ms/);
     expect(Date.now() - started).toBeLessThan(700);
     // The PBX did act on the request it saw: one call at most, never two.
-    expect((await calls(pbx.wire)).length).toBeLessThanOrEqual(1);
+    expect((await simCalls(pbx.wire)).length).toBeLessThanOrEqual(1);
     // The stalled request is logged once its delayed answer goes out; nothing follows it.
     await fault(pbx.wire, { latencyMs: 0 });
     await vi.waitFor(
       async () =>
-        expect((await requests(pbx.wire)).filter((l) => l.startsWith(`${MYPHONE}#119`))).toEqual([
+        expect((await requestLog(pbx.wire)).filter((l) => l.startsWith(`${MYPHONE}#119`))).toEqual([
           `${MYPHONE}#119 200`,
         ]),
       { timeout: 3000 },
@@ -535,7 +492,7 @@ describe("the event channel", () => {
     await fault(pbx.wire, { dropWebsockets: true });
     await vi.waitFor(() => expect(states).toEqual(["reconnecting", "open"]));
     // The session stayed valid: no login, only a new socket and a fresh MyInfo.
-    expect(await requests(pbx.wire, from)).toEqual([SOCKET_START, `${MYPHONE}#102 200`]);
+    expect(await requestLog(pbx.wire, from)).toEqual([SOCKET_START, `${MYPHONE}#102 200`]);
   });
 
   it("treats a channel gone quiet as dropped", async () => {
@@ -551,7 +508,7 @@ describe("start-up and shutdown", () => {
     const pbx = await simulator();
     const driver = await connect(pbx, { events: false });
     expect(driver.devices().map((d) => d.contact)).toContain(DESK_PHONE);
-    expect(await requests(pbx.wire)).toEqual([
+    expect(await requestLog(pbx.wire)).toEqual([
       `${V20_LOGIN} 200`,
       `${SESSION} 200`,
       SOCKET_START,
@@ -598,13 +555,13 @@ describe("wire options pinned by default", () => {
   it("sends no empty Login (100) after START by default", async () => {
     const pbx = await simulator();
     await connect(pbx);
-    expect((await requests(pbx.wire)).some((line) => line.includes("#100"))).toBe(false);
+    expect((await requestLog(pbx.wire)).some((line) => line.includes("#100"))).toBe(false);
   });
 
   it("sends an empty Login (100) right after START with activateWithEmptyLogin", async () => {
     const pbx = await simulator();
     await connect(pbx, { activateWithEmptyLogin: true });
-    expect(await requests(pbx.wire)).toEqual([
+    expect(await requestLog(pbx.wire)).toEqual([
       `${V20_LOGIN} 200`,
       `${SESSION} 200`,
       SOCKET_START,

@@ -139,6 +139,10 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     };
   }
 
+  followsEvents(): boolean {
+    return this.channel?.isOpen ?? false;
+  }
+
   devices(): DriverDevice[] {
     if (!this.myInfo) return this.resumedDevices;
     return (this.myInfo.activeDevices?.items ?? []).map(toDriverDevice);
