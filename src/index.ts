@@ -12,12 +12,16 @@ export {
   connect,
   Dial3cxClient,
   type MakeCallOptions,
-} from "./features/client.js";
+} from "./features/calls/client.js";
 export {
   type DeviceKind,
   type DeviceRegistration,
   friendlyDeviceName,
   selectDevice,
-} from "./features/devices.js";
-export { type DialString, type DialStringOptions, parseDialString } from "./features/dialstring.js";
+} from "./features/calls/devices.js";
+export {
+  type DialString,
+  type DialStringOptions,
+  parseDialString,
+} from "./features/calls/dialstring.js";
 export { VERSION } from "./version.js";

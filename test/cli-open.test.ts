@@ -7,7 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, test } from "vitest";
-import { parseDesktopExec } from "../src/features/handler/index.js";
+import { parseDesktopExec } from "../src/features/desktop/handler/index.js";
 import { appPaths } from "../src/features/settings/paths.js";
 import {
   accountEnv,

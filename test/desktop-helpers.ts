@@ -7,7 +7,7 @@ import {
   type StandIn,
   type StandInBehaviour,
   writeStandIn,
-} from "../src/features/desktop-testing.js";
+} from "../src/features/desktop/desktop-testing.js";
 import { resolveSettings } from "../src/features/settings/config.js";
 import { appPaths } from "../src/features/settings/paths.js";
 import { memoryStore } from "../src/features/settings/secrets.js";

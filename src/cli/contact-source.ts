@@ -4,10 +4,10 @@
 // place a call on it.
 
 import { Dial3cxError, NotLoggedInError } from "../errors.js";
-import type { Dial3cxClient } from "../features/client.js";
-import { foldingPhoneBook } from "../features/contact-names.js";
+import type { Dial3cxClient } from "../features/calls/client.js";
+import { accountSession, type SessionAccess } from "../features/calls/place-call.js";
+import { foldingPhoneBook } from "../features/contacts/contact-names.js";
 import { type Contact, loadAllContacts } from "../features/contacts/index.js";
-import { accountSession, type SessionAccess } from "../features/place-call.js";
 import { accountOptions, type ConnectionFlags, type Context } from "./context.js";
 
 export interface CliContacts {

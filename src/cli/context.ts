@@ -1,6 +1,6 @@
 // What every PBX-facing command needs: the I/O streams, the resolved settings (flags > env >
 // config file), and the account options built from them. Also the loud --insecure warning.
-import type { AccountOptions } from "../features/account.js";
+import type { AccountOptions } from "../features/calls/account.js";
 import { loadConfig, resolveSettings, type Settings } from "../features/settings/config.js";
 import { type AppPaths, appPaths } from "../features/settings/paths.js";
 import type { Io } from "./io.js";

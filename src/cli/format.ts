@@ -1,6 +1,6 @@
 // Human output shared by the commands: call progress lines, durations, the device label.
 import pc from "picocolors";
-import type { CallInfo } from "../features/client.js";
+import type { CallInfo } from "../features/calls/client.js";
 
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));

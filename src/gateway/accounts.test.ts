@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, NotLoggedInError } from "../errors.js";
-import { apiKeyAccount } from "../features/account.js";
+import { apiKeyAccount } from "../features/calls/account.js";
 import { resolveSettings } from "../features/settings/config.js";
 import { memoryStore } from "../features/settings/secrets.js";
 import { DEFAULT_DEMO_PASSWORD, defaultScenario, startSimulator } from "../sim/index.js";

@@ -9,8 +9,8 @@ import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { ConfigError, Dial3cxError, NotLoggedInError } from "../errors.js";
-import { type AccountOptions, openAccount } from "../features/account.js";
-import type { ConnectionState, Dial3cxClient } from "../features/client.js";
+import { type AccountOptions, openAccount } from "../features/calls/account.js";
+import type { ConnectionState, Dial3cxClient } from "../features/calls/client.js";
 import {
   normalizeClientId,
   normalizeExtension,

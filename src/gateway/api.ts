@@ -15,16 +15,17 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { Dial3cxError, type ErrorCode } from "../errors.js";
-import type { Call } from "../features/client.js";
-import { foldingPhoneBook } from "../features/contact-names.js";
+import type { Call } from "../features/calls/client.js";
+import type { DeviceRegistration } from "../features/calls/devices.js";
+import { deviceView } from "../features/calls/devices.js";
+import type { DialString } from "../features/calls/dialstring.js";
+import { foldingPhoneBook } from "../features/contacts/contact-names.js";
 import {
   loadAllContacts,
   type PhoneBookLookup,
   searchContacts,
 } from "../features/contacts/index.js";
-import type { DeviceRegistration } from "../features/devices.js";
-import { deviceView } from "../features/devices.js";
-import type { DialString } from "../features/dialstring.js";
+import type { TokenRegistry } from "../features/settings/gateway-tokens.js";
 import { VERSION } from "../version.js";
 import type { AccountPool, ServedAccount } from "./accounts.js";
 import { callView, EVENT_TYPES, type EventHub } from "./events.js";
@@ -39,7 +40,6 @@ import {
   type TransportBindings,
 } from "./security.js";
 import { addStaticRoutes } from "./static.js";
-import type { TokenRegistry } from "./tokens.js";
 
 export type GatewayEnv = {
   Bindings: TransportBindings;

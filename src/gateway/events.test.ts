@@ -4,7 +4,7 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import type { Driver, DriverEvents } from "../drivers/driver.js";
-import { Dial3cxClient } from "../features/client.js";
+import { Dial3cxClient } from "../features/calls/client.js";
 import { EventHub, type GatewayEvent } from "./events.js";
 
 function scriptedClient() {

@@ -1,8 +1,8 @@
 // Fans the clients' call and device changes out to the gateway's listeners (SSE streams, webhooks)
 // as `call.created`, `call.updated`, `call.ended`, `device.registered`, `device.unregistered`,
 // and owns the JSON shape of a call and a device that the API and the events share.
-import type { CallInfo, Dial3cxClient } from "../features/client.js";
-import { type DeviceRegistration, type DeviceView, deviceView } from "../features/devices.js";
+import type { CallInfo, Dial3cxClient } from "../features/calls/client.js";
+import { type DeviceRegistration, type DeviceView, deviceView } from "../features/calls/devices.js";
 
 export const EVENT_TYPES = [
   "call.created",

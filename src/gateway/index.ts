@@ -1,7 +1,16 @@
 // Public surface of the local gateway (`dial3cx serve`): start it, and the pieces the CLI needs
 // to describe it (accounts, tokens, listen rules).
 
-export type { DeviceView } from "../features/devices.js";
+export type { DeviceView } from "../features/calls/devices.js";
+export {
+  ensureTokens,
+  ensureWebhookSecret,
+  readTokens,
+  TOKENS_FILE_NAME,
+  tokensFile,
+  WEBHOOK_SECRET_FILE_NAME,
+  webhookSecretFile,
+} from "../features/settings/gateway-tokens.js";
 export {
   type AccountSpec,
   accountFromSettings,
@@ -25,13 +34,4 @@ export {
   type RateLimit,
 } from "./security.js";
 export { type Gateway, type GatewayOptions, SOCKET_FILE_NAME, startGateway } from "./server.js";
-export {
-  ensureTokens,
-  ensureWebhookSecret,
-  readTokens,
-  TOKENS_FILE_NAME,
-  tokensFile,
-  WEBHOOK_SECRET_FILE_NAME,
-  webhookSecretFile,
-} from "./tokens.js";
 export { SIGNATURE_HEADER, signBody } from "./webhooks.js";

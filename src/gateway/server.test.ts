@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Dial3cxError } from "../errors.js";
 import { resolveSettings } from "../features/settings/config.js";
+import { readTokens, tokensFile } from "../features/settings/gateway-tokens.js";
 import { memoryStore } from "../features/settings/secrets.js";
 import { startSimulator } from "../sim/index.js";
 import { readAccountsFile } from "./accounts.js";
@@ -22,7 +23,6 @@ import {
   tempHome,
   unixDispatcher,
 } from "./testing.js";
-import { readTokens, tokensFile } from "./tokens.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

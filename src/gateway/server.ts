@@ -10,6 +10,13 @@ import path from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { Dial3cxError } from "../errors.js";
+import {
+  ensureTokens,
+  ensureWebhookSecret,
+  TokenRegistry,
+  tokensFile,
+  webhookSecretFile,
+} from "../features/settings/gateway-tokens.js";
 import type { AppPaths } from "../features/settings/paths.js";
 import type { SecretStore } from "../features/settings/secrets.js";
 import { isErrnoCode } from "../features/settings/secure-file.js";
@@ -28,13 +35,6 @@ import {
   selfOriginsFor,
   validateAllowedOrigin,
 } from "./security.js";
-import {
-  ensureTokens,
-  ensureWebhookSecret,
-  TokenRegistry,
-  tokensFile,
-  webhookSecretFile,
-} from "./tokens.js";
 import { validateWebhookUrl, type WebhookOptions, WebhookSender } from "./webhooks.js";
 
 export const SOCKET_FILE_NAME = "gateway.sock";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Agent, type Dispatcher, request } from "undici";
 import { resolveSettings, type Settings } from "../features/settings/config.js";
+import { readTokens, tokensFile } from "../features/settings/gateway-tokens.js";
 import { type AppPaths, appPaths } from "../features/settings/paths.js";
 import { memoryStore } from "../features/settings/secrets.js";
 import {
@@ -16,7 +17,6 @@ import {
 } from "../sim/index.js";
 import { type AccountSpec, accountFromSettings } from "./accounts.js";
 import { type Gateway, type GatewayOptions, startGateway } from "./server.js";
-import { readTokens, tokensFile } from "./tokens.js";
 
 export interface Answer {
   status: number;

@@ -7,9 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BadInputError } from "../errors.js";
+import { webhookSecretFile } from "../features/settings/gateway-tokens.js";
 import type { GatewayEvent } from "./events.js";
 import { startTestGateway, type TestGateway } from "./testing.js";
-import { webhookSecretFile } from "./tokens.js";
 import {
   SIGNATURE_HEADER,
   signBody,

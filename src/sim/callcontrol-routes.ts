@@ -15,7 +15,8 @@ import {
   stringField,
   text,
 } from "./http.js";
-import type { DeviceState, ExtensionState, Pbx, SimCall } from "./pbx.js";
+import type { DeviceState, ExtensionState, SimCall } from "./model.js";
+import type { Pbx } from "./pbx.js";
 import type { Refusal } from "./replies.js";
 import type { ScenarioApiClient } from "./scenario.js";
 

@@ -7,7 +7,8 @@ import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { participantPath } from "./callcontrol-routes.js";
 import { bearerToken, parseTarget } from "./http.js";
-import type { CallChangeKind, Channel, ExtensionState, Pbx, SimCall } from "./pbx.js";
+import type { CallChangeKind, Channel, ExtensionState, SimCall } from "./model.js";
+import type { Pbx } from "./pbx.js";
 import type { ScenarioApiClient } from "./scenario.js";
 
 export const CALLCONTROL_WS_PATH = "/callcontrol/ws";

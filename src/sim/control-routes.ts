@@ -2,7 +2,8 @@
 // 404, as if the path did not exist). Its own requests stay out of the request log.
 import { z } from "zod";
 import { json, parseJsonObject, Router, type SimResponse } from "./http.js";
-import type { Faults, Pbx, SimCall } from "./pbx.js";
+import type { Faults, SimCall } from "./model.js";
+import type { Pbx } from "./pbx.js";
 
 export const CONTROL_PREFIX = "/__sim/";
 

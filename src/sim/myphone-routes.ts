@@ -9,7 +9,8 @@ import {
   RequestLookupContactSchema,
 } from "../protocol/gen/myphone_pb.js";
 import { type Router, type SimRequest, type SimResponse, text } from "./http.js";
-import type { MyPhoneSession, Pbx } from "./pbx.js";
+import type { MyPhoneSession } from "./model.js";
+import type { Pbx } from "./pbx.js";
 import { searchDirectory } from "./phonebook.js";
 import { ackFailure, ackSuccess, callHistory, lookupResult, type Refusal } from "./replies.js";
 

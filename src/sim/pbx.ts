@@ -6,122 +6,23 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { Secret, TOTP } from "otpauth";
 import { ActionType, ErrorCodes } from "../protocol/gen/myphone_pb.js";
+import type {
+  CallChangeKind,
+  CallChangeListener,
+  CallStateName,
+  Channel,
+  ExtensionState,
+  Faults,
+  LoginAttempt,
+  LoginOutcome,
+  MyPhoneSession,
+  PbxConfig,
+  RequestLogEntry,
+  SimCall,
+} from "./model.js";
 import { connectionDelta, fullMyInfo, PROFILES, type Refusal, statusDelta } from "./replies.js";
 import type { Scenario, ScenarioApiClient, ScenarioExtension } from "./scenario.js";
 import { type IssuedToken, TokenIssuer } from "./tokens.js";
-
-export interface DeviceState {
-  readonly id: number;
-  readonly contact: string;
-  readonly sourceAddress: string;
-  readonly userAgent: string;
-}
-
-export interface HistoryEntry {
-  destination: string;
-  otherPartyName: string | undefined;
-  createdAt: number;
-  connectedAt: number | null;
-  endedAt: number;
-}
-
-export interface ExtensionState {
-  readonly config: ScenarioExtension;
-  /** Internal id (MyInfo field 2). */
-  readonly id: number;
-  readonly number: string;
-  readonly devices: readonly DeviceState[];
-  currentProfileId: number;
-  queueStatus: boolean;
-  dnd: boolean;
-  missedCallsCount: number;
-  /** Newest first. */
-  history: HistoryEntry[];
-}
-
-export type CallStateName = "dialing" | "connected" | "ended" | "failed";
-
-export interface SimCall {
-  /** Also the LocalConnection id, used by DropCall. */
-  readonly id: number;
-  readonly extension: string;
-  /** Exactly as received in MakeCall field 1 (may be absent on refused calls). */
-  readonly destination: string;
-  /** MakeCall field 3 exactly as received, or null when absent. */
-  readonly device: string | null;
-  state: CallStateName;
-  readonly createdAt: number;
-  connectedAt: number | null;
-  endedAt: number | null;
-  readonly otherPartyName: string | undefined;
-  /** Why a refused call failed (the Ack's Message). */
-  readonly failure?: string;
-}
-
-/** One websocket of a session, as the PBX sees it. */
-export interface Channel {
-  send(data: Uint8Array | string): void;
-  /** Polite close (after a last text frame, for instance). */
-  close(): void;
-  /** Abrupt end, no close frame (fault injection). */
-  terminate(): void;
-}
-
-export interface MyPhoneSession {
-  readonly key: string;
-  readonly pass: string;
-  readonly extension: ExtensionState;
-  lastUsedAt: number;
-  readonly channels: Set<Channel>;
-}
-
-export interface RequestLogEntry {
-  time: string;
-  method: string;
-  /** Without the query string: it carries secrets (websocket pass). */
-  path: string;
-  messageId?: number;
-  status: number;
-  /** For websockets: "START" when accepted, "NOT AUTH" when refused after the upgrade. */
-  note?: string;
-}
-
-export interface Faults {
-  latencyMs: number;
-  failNext: { count: number; status: number } | null;
-}
-
-export type LoginOutcome =
-  | { kind: "success"; extension: ExtensionState }
-  | { kind: "failed" }
-  | { kind: "required2fa" }
-  | { kind: "blocked" };
-
-export interface LoginAttempt {
-  username: string;
-  password: string;
-  securityCode: string | undefined;
-  remoteAddress: string;
-  /** V20 checks TOTP; V18 has no recorded 2FA flow, so the sim skips it there [?]. */
-  checkTotp: boolean;
-}
-
-/** What happened to a call; "ended" also after a drop. */
-export type CallChangeKind = "created" | "updated" | "ended";
-
-export type CallChangeListener = (ext: ExtensionState, call: SimCall, kind: CallChangeKind) => void;
-
-export interface PbxConfig {
-  /** false: a licence without the Call Control API [?]. */
-  callControlLicensed: boolean;
-  answerAfterMs: number;
-  hangupAfterMs: number | undefined;
-  tokenLifetimeSeconds: number;
-  sessionIdleMs: number;
-  lockout: { max: number; windowMs: number };
-  latencyMs: number;
-  now: () => number;
-}
 
 /** Long runs (benchmarks) must not grow without bound; the oldest entries go first. */
 const MAX_LOG_ENTRIES = 10_000;

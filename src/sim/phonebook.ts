@@ -1,8 +1,10 @@
 // Phone-book search of the simulated PBX (RequestLookupContact 104): scenario contacts plus the
 // caller's colleagues, matched case-insensitively on names, company, e-mail and numbers.
 
-import type { ExtensionState } from "./pbx.js";
+import type { ExtensionState } from "./model.js";
+
 import { dialDigits } from "./pbx.js";
+
 import type { LookupEntry } from "./replies.js";
 import type { Scenario } from "./scenario.js";
 

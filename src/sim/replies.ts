@@ -21,7 +21,7 @@ import {
   ResponseCallHistorySchema,
   ResponseLookupContactSchema,
 } from "../protocol/gen/myphone_pb.js";
-import type { ExtensionState, HistoryEntry, SimCall } from "./pbx.js";
+import type { ExtensionState, HistoryEntry, SimCall } from "./model.js";
 
 /** The Message of every successful Ack on a live V20 (reference §8.10). */
 export const ACK_SUCCESS_MESSAGE = "Request has been successfully processed";

@@ -30,7 +30,9 @@ import {
   text,
 } from "./http.js";
 import { addMyPhoneRoutes } from "./myphone-routes.js";
+
 import { Pbx } from "./pbx.js";
+
 import { defaultScenario, parseScenario, type Scenario } from "./scenario.js";
 import { fingerprintOf, generateSelfSignedCertificate } from "./tls.js";
 import { WebclientSockets } from "./websocket.js";

@@ -4,7 +4,7 @@
 import { Agent, fetch } from "undici";
 import WebSocket from "ws";
 import { encodeRaw } from "../protocol/codec.js";
-import type { RequestLogEntry } from "./pbx.js";
+import type { RequestLogEntry } from "./model.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "./server.js";
 
 export interface HttpAnswer {

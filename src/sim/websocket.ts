@@ -5,7 +5,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { parseTarget } from "./http.js";
-import type { Channel, Pbx } from "./pbx.js";
+import type { Channel } from "./model.js";
+import type { Pbx } from "./pbx.js";
 
 export const WEBSOCKET_PATH = "/ws/webclient";
 

@@ -8,17 +8,17 @@
 // events, a dry run its device list); a name is called on the session that looked it up in the
 // phone book (the gateway only when there is no login for a session).
 import { BadInputError } from "../../errors.js";
-import { describeCallee, isNameQuery } from "../../features/callee.js";
-import type { Call, CallInfo, Dial3cxClient } from "../../features/client.js";
-import type { NamedNumber } from "../../features/contact-names.js";
-import { type DialString, parseDialString } from "../../features/dialstring.js";
+import { describeCallee, isNameQuery } from "../../features/calls/callee.js";
+import type { Call, CallInfo, Dial3cxClient } from "../../features/calls/client.js";
+import { type DialString, parseDialString } from "../../features/calls/dialstring.js";
 import {
   accountSession,
   dialStringOptions,
   type PlacedCall,
   placeCall,
   type SessionAccess,
-} from "../../features/place-call.js";
+} from "../../features/calls/place-call.js";
+import type { NamedNumber } from "../../features/contacts/contact-names.js";
 import {
   accountOptions,
   type ConnectionFlags,
@@ -90,7 +90,7 @@ async function resolveTarget(
   if (contacts.length === 0 && !(pbx && extension)) throw numberError;
   // The contact code loads only for a name: plain numbers are the common case.
   const { closeCliContacts, loadCliContacts, writeNotes } = await import("../contact-source.js");
-  const { numbersForName } = await import("../../features/contact-names.js");
+  const { numbersForName } = await import("../../features/contacts/contact-names.js");
   const loaded = await loadCliContacts(context, flags, {
     query: target,
     events: Boolean(flags.wait),
@@ -139,7 +139,7 @@ function reportSeveral(target: string, matches: NamedNumber[], flags: CallFlags,
 /** The vCard name for the number; only when vCard directories are configured. */
 async function vCardName(context: Context, to: DialString): Promise<string | undefined> {
   if (context.settings.contacts.length === 0) return undefined;
-  const { vCardNameFor } = await import("../../features/contact-names.js");
+  const { vCardNameFor } = await import("../../features/contacts/contact-names.js");
   return vCardNameFor(context.settings.contacts, to);
 }
 

@@ -6,7 +6,7 @@ import {
   type DoctorOptions,
   type DoctorReport,
   diagnose,
-} from "../../features/doctor.js";
+} from "../../features/doctor/doctor.js";
 import { type ConnectionFlags, type Io, loadContext, readAll, writeJson } from "../context.js";
 
 export type {
@@ -15,7 +15,7 @@ export type {
   CheckStatus,
   DoctorOptions,
   DoctorReport,
-} from "../../features/doctor.js";
+} from "../../features/doctor/doctor.js";
 
 export interface DoctorFlags extends ConnectionFlags {
   /** --driver auto|webclient|callcontrol */

@@ -12,7 +12,7 @@ import {
   type SchemeRestore,
   type UninstallReport,
   uninstallHandler,
-} from "../../features/handler/index.js";
+} from "../../features/desktop/handler/index.js";
 
 export type HandlerAction = "install" | "uninstall" | "status";
 

@@ -1,8 +1,8 @@
 // Read-only commands over a live session: `devices`, `status` and `watch`.
 import { BadInputError } from "../../errors.js";
-import { openAccount, rememberSession } from "../../features/account.js";
-import type { CallInfo, Dial3cxClient } from "../../features/client.js";
-import { deviceView, formatDeviceList } from "../../features/devices.js";
+import { openAccount, rememberSession } from "../../features/calls/account.js";
+import type { CallInfo, Dial3cxClient } from "../../features/calls/client.js";
+import { deviceView, formatDeviceList } from "../../features/calls/devices.js";
 import { callNamer } from "../call-names.js";
 import {
   accountOptions,

@@ -9,9 +9,9 @@ import {
   forgetSession,
   openAccount,
   rememberSession,
-} from "../../features/account.js";
-import { parsePbxUrl, untrustedCertificate } from "../../features/certificate.js";
-import type { Dial3cxClient } from "../../features/client.js";
+} from "../../features/calls/account.js";
+import type { Dial3cxClient } from "../../features/calls/client.js";
+import { parsePbxUrl, untrustedCertificate } from "../../features/settings/certificate.js";
 import { type Settings, saveLoginConfig } from "../../features/settings/config.js";
 import {
   KeyringUnavailableError,

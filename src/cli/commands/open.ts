@@ -1,7 +1,7 @@
 // `dial3cx open <uri> [--confirm]`: the tel:/callto:/sip: handler's entry point (the desktop
 // entry's Exec line). The work is in features/click.ts; every outcome is a notification and a
 // log line there. This also prints it, for whoever runs it from a terminal.
-import { handleClick } from "../../features/click.js";
+import { handleClick } from "../../features/desktop/click.js";
 import type { Io } from "../context.js";
 
 export interface OpenFlags {

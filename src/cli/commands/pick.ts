@@ -7,16 +7,16 @@
 // typed into rofi or dmenu that is not one of the lines is dialled as a number, so the picker
 // doubles as a dial box; a name typed there is refused like any bad number.
 import { BadInputError } from "../../errors.js";
-import { nameForNumber } from "../../features/contact-names.js";
+import { parseDialString } from "../../features/calls/dialstring.js";
+import { dialStringOptions, placeCall } from "../../features/calls/place-call.js";
+import { nameForNumber } from "../../features/contacts/contact-names.js";
 import {
   type Contact,
   type ContactMatch,
   formatDmenuLines,
   searchContacts,
 } from "../../features/contacts/index.js";
-import { parseDialString } from "../../features/dialstring.js";
-import { choosePicker, runPicker } from "../../features/picker.js";
-import { dialStringOptions, placeCall } from "../../features/place-call.js";
+import { choosePicker, runPicker } from "../../features/contacts/picker.js";
 import { closeCliContacts, loadCliContacts, writeNotes } from "../contact-source.js";
 import { type ConnectionFlags, type Io, loadContext } from "../context.js";
 import { printPlaced } from "./call.js";

@@ -3,7 +3,7 @@
 // error with the CLI's exit code. Then every operation through both drivers, via the client.
 import { afterEach, describe, expect, it } from "vitest";
 import { AuthError, ProtocolError, RejectedError } from "../../errors.js";
-import { type ConnectOptions, connect, type Dial3cxClient } from "../../features/client.js";
+import { type ConnectOptions, connect, type Dial3cxClient } from "../../features/calls/client.js";
 import {
   DEFAULT_DEMO_PASSWORD,
   defaultScenario,

@@ -1,0 +1,128 @@
+// Placing one call the quickest way there is: through a running gateway's unix socket (its warm
+// session sends only the MakeCall), else through a session of our own (the warm-path cache, see
+// account.ts). Shared by `dial3cx call`, `dial3cx open` (the tel: handler) and `dial3cx pick`.
+// The session code is loaded only when the gateway does not take the call.
+
+import { handOffCall } from "../desktop/gateway-handoff.js";
+import type { Settings } from "../settings/config.js";
+import type { AppPaths } from "../settings/paths.js";
+import type { AccountOptions } from "./account.js";
+import type { Dial3cxClient } from "./client.js";
+import type { DialString, DialStringOptions } from "./dialstring.js";
+
+/** How to get a session when the gateway does not take the call, and how to put it away. */
+export interface SessionAccess {
+  open(): Promise<Dial3cxClient>;
+  /** Saves the session for the next warm start and closes it. */
+  done(client: Dial3cxClient): Promise<void>;
+}
+
+/**
+ * The account's session through the warm-path cache (`events: false` is enough for a call: it
+ * needs only the devices, which the cache has). account.ts and the drivers load on first use.
+ */
+export function accountSession(options: AccountOptions): SessionAccess {
+  return {
+    open: async () => {
+      const { openAccount } = await import("./account.js");
+      return openAccount(options);
+    },
+    done: async (client) => {
+      const { rememberSession } = await import("./account.js");
+      try {
+        await rememberSession(client, options);
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
+
+/** How numbers are read with these settings (dialOptions in account.ts, without its imports). */
+export function dialStringOptions(
+  settings: Pick<Settings, "defaultRegion" | "outboundPrefix">,
+): DialStringOptions {
+  const options: DialStringOptions = {};
+  if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
+  if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
+  return options;
+}
+
+export interface PlaceCallOptions {
+  /** The number, parsed with our settings (validated before anything is sent). */
+  to: DialString;
+  /** What the gateway is sent: the text as given, which it parses with its own settings. */
+  target: string;
+  /** Device selector: a flag, DIAL3CX_DEVICE or the config's `device`. */
+  device?: string;
+  settings: Pick<Settings, "pbx" | "extension">;
+  paths: Pick<AppPaths, "runtimeDir" | "configDir">;
+  /** Try the gateway first (default true). */
+  gateway?: boolean;
+  /** A session already open (e.g. from a phone-book lookup): used instead of a new one. */
+  client?: Dial3cxClient;
+  session: SessionAccess;
+  /** Why the gateway did not take the call (for a debug line or the log). */
+  onGatewaySkipped?: (reason: string) => void;
+}
+
+export interface PlacedCall {
+  via: "gateway" | "session";
+  /** What was dialled, as the side that dialled it parsed it. */
+  dial: string;
+  e164: string | null;
+  display: string;
+  deviceName: string;
+  /** The device's SIP contact; null through the gateway, whose answer does not carry it. */
+  deviceContact: string | null;
+  extension: string;
+  /** The PBX's call id when known. */
+  id: string | null;
+  /** The gateway had placed this very call within its dedupe window. */
+  duplicate: boolean;
+}
+
+export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> {
+  if (options.gateway !== false && options.client === undefined) {
+    const handed = await handOffCall({
+      paths: options.paths,
+      extension: options.settings.extension,
+      pbx: options.settings.pbx,
+      request: { to: options.target, device: options.device },
+    });
+    if (handed.handled) {
+      const call = handed.call;
+      return {
+        via: "gateway",
+        dial: call.to,
+        e164: call.toE164,
+        display: call.display,
+        deviceName: call.device,
+        deviceContact: null,
+        extension: call.extension,
+        id: call.id,
+        duplicate: call.duplicate,
+      };
+    }
+    options.onGatewaySkipped?.(handed.reason);
+  }
+  const client = options.client ?? (await options.session.open());
+  try {
+    const device = client.chooseDevice(options.device);
+    const call = await client.makeCall(options.to, { device: device.contact });
+    return {
+      via: "session",
+      dial: options.to.dial,
+      e164: options.to.e164 ?? null,
+      display: options.to.display,
+      deviceName: device.name,
+      deviceContact: device.contact,
+      extension: client.extension().extension,
+      id: call.id ?? null,
+      duplicate: false,
+    };
+  } finally {
+    // A session handed in belongs to the caller.
+    if (options.client === undefined) await options.session.done(client);
+  }
+}

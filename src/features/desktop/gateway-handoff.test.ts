@@ -1,0 +1,224 @@
+import { spawn } from "node:child_process";
+import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SOCKET_FILE_NAME } from "../../gateway/index.js";
+import { startTestGateway, type TestGateway, tempHome } from "../../gateway/testing.js";
+import { appPaths } from "../settings/paths.js";
+import { GATEWAY_SOCKET_FILE, gatewaySocketPath, handOffCall } from "./gateway-handoff.js";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function gateway(): Promise<TestGateway> {
+  const t = await startTestGateway();
+  cleanups.push(() => t.stop());
+  return t;
+}
+
+async function simRequests(t: TestGateway): Promise<Array<{ messageId?: number; path: string }>> {
+  const response = await fetch(new URL("/__sim/requests", t.sim.url));
+  return (await response.json()) as Array<{ messageId?: number; path: string }>;
+}
+
+describe("handOffCall", () => {
+  it("uses the gateway's socket file name", () => {
+    expect(GATEWAY_SOCKET_FILE).toBe(SOCKET_FILE_NAME);
+    expect(gatewaySocketPath({ runtimeDir: "/run/user/1000/dial3cx" })).toBe(
+      "/run/user/1000/dial3cx/gateway.sock",
+    );
+    expect(gatewaySocketPath({ runtimeDir: undefined })).toBeUndefined();
+  });
+
+  it("places the call through the socket: one MakeCall on the gateway's warm session", async () => {
+    const t = await gateway();
+    const before = (await simRequests(t)).length;
+    const result = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      request: { to: "+49 30 123456" },
+    });
+    expect(result).toMatchObject({
+      handled: true,
+      socketPath: t.gateway.socketPath,
+      call: {
+        to: "004930123456",
+        toE164: "+4930123456",
+        display: "+49 30 123456",
+        device: "Yealink T46S",
+        extension: "100",
+        duplicate: false,
+      },
+    });
+    const sent = (await simRequests(t)).slice(before);
+    expect(sent).toEqual([expect.objectContaining({ messageId: 119 })]);
+    expect(await t.simCalls()).toEqual([expect.objectContaining({ destination: "004930123456" })]);
+    // The gateway's own dedupe answers a repeat with the first call.
+    const again = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      request: { to: "+49 30 123456" },
+    });
+    expect(again).toMatchObject({ handled: true, call: { duplicate: true } });
+    expect(await t.simCalls()).toHaveLength(1);
+  });
+
+  it("passes the device, and the gateway's errors come back as the CLI's", async () => {
+    const t = await gateway();
+    const placed = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      request: { to: "123", device: "2" },
+    });
+    expect(placed).toMatchObject({ handled: true, call: { device: "3CX app (Windows)" } });
+    await expect(
+      handOffCall({ paths: t.paths, extension: "100", request: { to: "124", device: "nokia" } }),
+    ).rejects.toMatchObject({ code: "device_not_found", exitCode: 4 });
+  });
+
+  it("checks first that the gateway serves the PBX asked for", async () => {
+    const t = await gateway();
+    const other = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      pbx: "https://pbx.elsewhere.example",
+      request: { to: "126" },
+    });
+    expect(other).toEqual({ handled: false, reason: "the gateway serves another PBX" });
+    expect(await t.simCalls()).toEqual([]);
+    const same = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      pbx: `${t.sim.url}/`,
+      request: { to: "126" },
+    });
+    expect(same.handled).toBe(true);
+  });
+
+  it("uses the only token when the extension is not known", async () => {
+    const t = await gateway();
+    const result = await handOffCall({ paths: t.paths, request: { to: "125" } });
+    expect(result.handled).toBe(true);
+  });
+
+  it("does not take the call without a runtime dir, socket or token", async () => {
+    const t = await gateway();
+    const noRuntime = { ...t.paths, runtimeDir: undefined };
+    expect(await handOffCall({ paths: noRuntime, request: { to: "1" } })).toEqual({
+      handled: false,
+      reason: "no XDG_RUNTIME_DIR",
+    });
+    const elsewhere = { ...t.paths, runtimeDir: path.join(t.root, "nowhere") };
+    expect(await handOffCall({ paths: elsewhere, request: { to: "1" } })).toEqual({
+      handled: false,
+      reason: "no gateway socket",
+    });
+    const otherConfig = { ...t.paths, configDir: path.join(t.root, "other-config") };
+    expect(
+      await handOffCall({ paths: otherConfig, extension: "100", request: { to: "1" } }),
+    ).toEqual({ handled: false, reason: "no gateway token for this extension" });
+    expect(await handOffCall({ paths: t.paths, extension: "101", request: { to: "1" } })).toEqual({
+      handled: false,
+      reason: "no gateway token for this extension",
+    });
+    expect(await t.simCalls()).toEqual([]);
+  });
+
+  it("a token the gateway does not know is not handled, and nothing is dialled", async () => {
+    const t = await gateway();
+    const forged = path.join(t.root, "forged-config");
+    await mkdir(path.join(forged, "dial3cx"), { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(forged, "dial3cx", "gateway-tokens"),
+      "100=d3x_not-the-gateways-token-at-all\n",
+      { mode: 0o600 },
+    );
+    const paths = { ...t.paths, configDir: path.join(forged, "dial3cx") };
+    const result = await handOffCall({ paths, extension: "100", request: { to: "1" } });
+    expect(result).toEqual({ handled: false, reason: "gateway refused: unauthorized" });
+    const checked = await handOffCall({
+      paths,
+      extension: "100",
+      pbx: t.sim.url,
+      request: { to: "1" },
+    });
+    expect(checked).toEqual({ handled: false, reason: "gateway refused: unauthorized" });
+    expect(await t.simCalls()).toEqual([]);
+  });
+
+  it("a stale socket (its gateway died) is not handled", async () => {
+    const home = await tempHome();
+    cleanups.push(home.remove);
+    const paths = appPaths(home.env);
+    const socketPath = gatewaySocketPath(paths)!;
+    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    // A socket file whose process is gone: killed after binding.
+    const child = spawn(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(socketPath)}, () => console.log("up"))`,
+    ]);
+    await new Promise((resolve) => child.stdout.once("data", resolve));
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(paths.configDir, "gateway-tokens"),
+      "100=d3x_some-token-of-enough-length\n",
+      { mode: 0o600 },
+    );
+    const result = await handOffCall({ paths, extension: "100", request: { to: "1" } });
+    expect(result).toMatchObject({
+      handled: false,
+      reason: expect.stringMatching(/gateway socket does not answer \(ECONNREFUSED\)/),
+    });
+  });
+
+  it("gives the token only to a socket of this user's in a directory closed to others", async () => {
+    const home = await tempHome();
+    cleanups.push(home.remove);
+    const paths = appPaths(home.env);
+    const socketPath = gatewaySocketPath(paths)!;
+    const dir = path.dirname(socketPath);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+    const token = "d3x_some-token-of-enough-length";
+    await writeFile(path.join(paths.configDir, "gateway-tokens"), `100=${token}\n`, {
+      mode: 0o600,
+    });
+    // Someone else's listener at the gateway's path: it must never see a request.
+    let received = "";
+    const listener = createServer((socket) => {
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+      });
+    });
+    await new Promise<void>((resolve) => listener.listen(socketPath, resolve));
+    cleanups.push(() => new Promise((resolve) => listener.close(resolve)));
+    const handOff = () => handOffCall({ paths, extension: "100", request: { to: "1" } });
+
+    await chmod(dir, 0o755);
+    expect(await handOff()).toEqual({
+      handled: false,
+      reason: "the gateway socket's directory is open to other users",
+    });
+    await chmod(dir, 0o700);
+    // Only root can give a file away; as anyone else the check stays untested here.
+    if (process.getuid?.() === 0) {
+      await chown(socketPath, 65534, 65534);
+      expect(await handOff()).toEqual({
+        handled: false,
+        reason: "the gateway socket is not this user's",
+      });
+      await chown(socketPath, 0, 0);
+      await chown(dir, 65534, 65534);
+      expect(await handOff()).toEqual({
+        handled: false,
+        reason: "the gateway socket is not this user's",
+      });
+    }
+    expect(received).toBe("");
+  });
+});
