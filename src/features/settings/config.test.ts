@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'unknown key "password", known keys are pbx, extension, device',
     );
-    expect(error.message).toContain("allowed_origins (line 3)");
+    expect(error.message).toContain("allowed_origins, mcp_calls (line 3)");
     expect(error.message).not.toContain("hunter2");
   });
 
@@ -132,6 +132,8 @@ describe("loadConfig", () => {
     ["client_id = 1.5", 'client_id must be a client id, like "900" (line 1)'],
     ['allowed_origins = "https://crm"', "allowed_origins must be a list of origins"],
     ['webhooks = "https://a"', "webhooks must be a list of URLs"],
+    ['mcp_calls = "yes"', 'mcp_calls must be "ask", "allow" or "deny" (line 1)'],
+    ["mcp_calls = true", 'mcp_calls must be "ask", "allow" or "deny" (line 1)'],
     ["dedupe_seconds = inf", "dedupe_seconds must be a number of seconds (line 1)"],
     // No message of ours: zod's English one (zod/mini has none unless asked for).
     ["extension = -1", "extension Too small: expected number to be >=0 (line 1)"],
@@ -316,6 +318,7 @@ describe("resolveSettings", () => {
       driver: "auto",
       webhooks: [],
       allowedOrigins: [],
+      mcpCalls: "ask",
     });
     const full = resolveSettings({
       env: {},
@@ -326,9 +329,11 @@ describe("resolveSettings", () => {
         contacts: ["/c"],
         driver: "callcontrol",
         outbound_prefix: "0",
+        mcp_calls: "deny",
       },
     });
     expect(full).toMatchObject({
+      mcpCalls: "deny",
       passwordCommand: "pass x",
       confirm: true,
       dedupeSeconds: 0,

@@ -14,6 +14,9 @@ import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
 export type Driver = "auto" | "webclient" | "callcontrol";
 
+/** What `dial3cx mcp` does when an AI assistant asks to place a call. */
+export type McpCallsPolicy = "ask" | "allow" | "deny";
+
 /** config.toml after validation and normalisation. Paths are absolute, with `~` expanded. */
 export interface Config {
   /** Origin of the PBX, e.g. "https://pbx.example.com" (no trailing slash). */
@@ -40,6 +43,8 @@ export interface Config {
   webhooks?: string[];
   /** Gateway: web origins allowed to call its API. */
   allowed_origins?: string[];
+  /** `dial3cx mcp`: ask the user before each call (default), allow calls, or refuse them. */
+  mcp_calls?: McpCallsPolicy;
 }
 
 /** A value that passed a check (and was normalised), or why it did not. */
@@ -99,6 +104,12 @@ export function normalizeDriver(input: string): Checked<Driver> {
   return input === "auto" || input === "webclient" || input === "callcontrol"
     ? { value: input }
     : { problem: 'must be "auto", "webclient" or "callcontrol"' };
+}
+
+export function normalizeMcpCalls(input: string): Checked<McpCallsPolicy> {
+  return input === "ask" || input === "allow" || input === "deny"
+    ? { value: input }
+    : { problem: 'must be "ask", "allow" or "deny"' };
 }
 
 function normalizeNonEmpty(input: string): Checked<string> {
@@ -180,6 +191,8 @@ const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = 
   client_id: plainDigits(normalizeClientId),
   webhooks: plainList(plainText),
   allowed_origins: plainList(plainText),
+  mcp_calls: (value) =>
+    typeof value === "string" ? checkedValue(normalizeMcpCalls(value)) : undefined,
 };
 
 export const CONFIG_KEYS = Object.keys(plainReaders) as (keyof Config)[];
@@ -271,6 +284,9 @@ function configSchemaWith(z: typeof zodMini) {
       z.array(z.string(), {
         error: 'must be a list of origins, like ["https://crm.example.com"]',
       }),
+    ),
+    mcp_calls: z.optional(
+      z.enum(["ask", "allow", "deny"], { error: 'must be "ask", "allow" or "deny"' }),
     ),
   }) satisfies ZodMiniType<Config>;
 }
@@ -509,6 +525,8 @@ export interface Settings {
   clientId?: string;
   webhooks: string[];
   allowedOrigins: string[];
+  /** `dial3cx mcp`: whether an AI assistant may place calls (default "ask"). */
+  mcpCalls: McpCallsPolicy;
 }
 
 export const DEFAULT_DEDUPE_SECONDS = 3;
@@ -573,6 +591,7 @@ export function resolveSettings(input: {
       config.client_id,
     webhooks: config.webhooks ?? [],
     allowedOrigins: config.allowed_origins ?? [],
+    mcpCalls: config.mcp_calls ?? "ask",
   };
 }
 
