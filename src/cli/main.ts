@@ -238,6 +238,17 @@ connection(
   );
 
 program
+  .command("mcp")
+  .description(
+    "Let an AI assistant (Claude Desktop, VS Code…) search contacts and place calls, over MCP on stdio",
+  )
+  .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
+  .option("--no-gateway", "do not hand calls to a running `dial3cx serve`")
+  .action((opts) =>
+    runCommand(async () => (await import("./commands/mcp.js")).runMcp(opts, processIo())),
+  );
+
+program
   .command("completion")
   .description("Print the shell completion script (bash, zsh or fish)")
   .addArgument(new Argument("<shell>").choices(["bash", "zsh", "fish"]))

@@ -1,0 +1,362 @@
+// End to end: `dial3cx mcp` driven by the MCP SDK's own Client over stdio (the built CLI as a child
+// process) against the simulator: the tool list, contact search, calls with the user asked
+// through elicitation (accepted, declined, no way to ask, turned off by the setting), bad input
+// that must dial nothing, hanging up, a running gateway, and a PBX that goes away and comes back.
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import {
+  type CallToolResult,
+  ElicitRequestSchema,
+  type ElicitResult,
+} from "@modelcontextprotocol/sdk/types.js";
+import { describe, expect, test } from "vitest";
+import {
+  accountEnv,
+  type Cleanup,
+  cliBin,
+  MAKE_CALL,
+  makeHome,
+  startSimAndHome,
+  TestSim,
+} from "./cli-helpers.js";
+import { startEnvGateway, writeConfig } from "./desktop-helpers.js";
+
+interface McpOptions {
+  /** How the "user" answers "Call …?"; without it the client cannot ask (no elicitation). */
+  answer?: ElicitResult["action"];
+}
+
+interface McpRun {
+  client: Client;
+  /** The questions the server asked the user. */
+  questions: string[];
+  stderr(): string;
+  /** Transport errors: anything on stdout that is not a protocol message shows up here. */
+  errors: Error[];
+  tool(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  close(): Promise<void>;
+  pid: number | null;
+}
+
+async function startMcp(
+  env: NodeJS.ProcessEnv,
+  cleanup: Cleanup,
+  options: McpOptions = {},
+  args: string[] = [],
+): Promise<McpRun> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [await cliBin(), "mcp", ...args],
+    env: env as Record<string, string>,
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8");
+  });
+  const errors: Error[] = [];
+  const questions: string[] = [];
+  const client = new Client(
+    { name: "dial3cx-test", version: "1.0.0" },
+    { capabilities: options.answer ? { elicitation: { form: {} } } : {} },
+  );
+  if (options.answer) {
+    const action = options.answer;
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params.message);
+      return action === "accept" ? { action, content: {} } : { action };
+    });
+  }
+  await client.connect(transport);
+  transport.onerror = (error) => errors.push(error);
+  const close = () => client.close();
+  cleanup(close);
+  return {
+    client,
+    questions,
+    stderr: () => stderr,
+    errors,
+    pid: transport.pid,
+    close,
+    tool: async (name, toolArgs = {}) =>
+      (await client.callTool({ name, arguments: toolArgs })) as CallToolResult,
+  };
+}
+
+function text(result: CallToolResult): string {
+  return result.content.map((part) => (part.type === "text" ? part.text : "")).join("");
+}
+
+async function makeCalls(sim: TestSim): Promise<number> {
+  return (await sim.requests()).filter((entry) => entry.messageId === MAKE_CALL).length;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.concurrent("dial3cx mcp", () => {
+  test("lists its tools with schemas and annotations; exits when the host closes stdin", async ({
+    onTestFinished,
+  }) => {
+    const { env } = await startSimAndHome(onTestFinished);
+    const mcp = await startMcp(env, onTestFinished);
+    const { tools } = await mcp.client.listTools();
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    expect([...byName.keys()].sort()).toEqual([
+      "call",
+      "get_status",
+      "hang_up",
+      "list_calls",
+      "list_devices",
+      "search_contacts",
+    ]);
+    for (const tool of tools) {
+      expect(tool.description?.length).toBeGreaterThan(40);
+      expect(tool.inputSchema.type).toBe("object");
+    }
+    for (const name of ["search_contacts", "list_devices", "get_status", "list_calls"]) {
+      expect(byName.get(name)?.annotations?.readOnlyHint).toBe(true);
+    }
+    expect(byName.get("call")?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+    });
+    expect(byName.get("hang_up")?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: true,
+    });
+    expect(byName.get("call")?.inputSchema).toMatchObject({
+      properties: { to: { type: "string", minLength: 1 }, device: { type: "string" } },
+      required: ["to"],
+    });
+    expect(byName.get("search_contacts")?.inputSchema).toMatchObject({
+      properties: { query: { type: "string" }, limit: { type: "integer", minimum: 1 } },
+      required: ["query"],
+    });
+    expect(byName.get("hang_up")?.inputSchema.required ?? []).toEqual([]);
+
+    const pid = mcp.pid!;
+    const started = Date.now();
+    await mcp.close();
+    // The SDK's transport ends stdin, then waits 2 s before it signals: we left on our own.
+    expect(Date.now() - started).toBeLessThan(1900);
+    expect(isAlive(pid)).toBe(false);
+    expect(mcp.errors).toEqual([]);
+  });
+
+  test("search_contacts finds a misspelled name without its accents in the PBX phone book", async ({
+    onTestFinished,
+  }) => {
+    const { env } = await startSimAndHome(onTestFinished);
+    const mcp = await startMcp(env, onTestFinished);
+    const result = await mcp.tool("search_contacts", { query: "jurgen muler" });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      matches: [
+        { name: "Jürgen Müller", number: "089 1234567", numberType: "work", source: "pbx" },
+        { name: "Jürgen Müller", number: "0171 2345678", numberType: "mobile", source: "pbx" },
+      ],
+      notes: [],
+    });
+    expect(text(result)).toContain("Jürgen Müller (Müller Bau GmbH), work: 089 1234567");
+
+    const none = await mcp.tool("search_contacts", { query: "qqqxxq" });
+    expect(none.isError).toBeFalsy();
+    expect(text(none)).toBe('No contact matches "qqqxxq".');
+    expect(mcp.errors).toEqual([]);
+  });
+
+  test("call: the user is asked, accepts, and exactly one call is placed", async ({
+    onTestFinished,
+  }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const mcp = await startMcp(env, onTestFinished, { answer: "accept" });
+    const result = await mcp.tool("call", { to: "Ada Lovelace" });
+    expect(text(result)).toMatch(/^Calling Ada Lovelace \(\+49 30 123456\) on Yealink T46S/);
+    expect(result.isError).toBeFalsy();
+    expect(mcp.questions).toEqual([
+      "Call Ada Lovelace, +49 30 123456 (dialling 004930123456), on Yealink T46S?",
+    ]);
+    expect(result.structuredContent).toMatchObject({
+      placed: true,
+      dialled: "004930123456",
+      toE164: "+4930123456",
+      name: "Ada Lovelace",
+      device: "Yealink T46S",
+      extension: "100",
+      via: "session",
+      callId: expect.any(String),
+    });
+    expect(await makeCalls(sim)).toBe(1);
+    const calls = await sim.calls();
+    expect(calls).toEqual([expect.objectContaining({ destination: "004930123456" })]);
+
+    const listed = await mcp.tool("list_calls");
+    const { callId } = result.structuredContent as { callId: string };
+    expect(listed.structuredContent).toMatchObject({ calls: [{ id: callId, incoming: false }] });
+  });
+
+  test("call: the user declines and nothing is placed", async ({ onTestFinished }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const mcp = await startMcp(env, onTestFinished, { answer: "decline" });
+    const result = await mcp.tool("call", { to: "+44 20 7946 0958", device: "2" });
+    expect(result.isError).toBeFalsy();
+    expect(mcp.questions).toEqual([
+      "Call +44 20 7946 0958 (dialling 00442079460958), on 3CX app (Windows)?",
+    ]);
+    expect(text(result)).toBe("Not called: the user declined. Nothing was dialled.");
+    expect(result.structuredContent).toMatchObject({ placed: false, answer: "decline" });
+    expect(await makeCalls(sim)).toBe(0);
+  });
+
+  test('mcp_calls = "deny" places nothing, and says how to allow calls', async ({
+    onTestFinished,
+  }) => {
+    const { sim, env, home } = await startSimAndHome(onTestFinished);
+    await writeConfig(home, 'mcp_calls = "deny"\n');
+    const mcp = await startMcp(env, onTestFinished, { answer: "accept" });
+    const result = await mcp.tool("call", { to: "101" });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toContain('mcp_calls = "deny"');
+    expect(text(result)).toContain('set mcp_calls = "ask"');
+    expect(mcp.questions).toEqual([]);
+    expect(await makeCalls(sim)).toBe(0);
+    const status = await mcp.tool("get_status");
+    expect(status.structuredContent).toMatchObject({ mcpCalls: "deny" });
+  });
+
+  test('"ask" on a host that cannot ask refuses; "allow" calls without asking', async ({
+    onTestFinished,
+  }) => {
+    const { sim, env, home } = await startSimAndHome(onTestFinished);
+    const asking = await startMcp(env, onTestFinished);
+    const refused = await asking.tool("call", { to: "101" });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain('set mcp_calls = "allow" in');
+    expect(refused.structuredContent).toMatchObject({ error: { code: "rejected", exitCode: 4 } });
+    expect(await makeCalls(sim)).toBe(0);
+
+    await writeConfig(home, 'mcp_calls = "allow"\n');
+    const allowed = await startMcp(env, onTestFinished);
+    const placed = await allowed.tool("call", { to: "tel:101" });
+    expect(placed.isError).toBeFalsy();
+    expect(placed.structuredContent).toMatchObject({ placed: true, dialled: "101" });
+    expect(await makeCalls(sim)).toBe(1);
+  });
+
+  test("bad input is a tool error with the CLI's message, and dials nothing", async ({
+    onTestFinished,
+  }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const mcp = await startMcp(env, onTestFinished, { answer: "accept" });
+    const cases: Array<[string, RegExp]> = [
+      ["*55", /feature codes .* are never dialled/],
+      ["#31#030123456", /feature codes/],
+      ["tel:%2A55", /feature codes/],
+      ["4".repeat(40), /it has 40 digits; at most 32 can be dialled/],
+      ["+49 30 123\u0007456", /control character U\+0007/],
+      ["Ada\u001bLovelace", /control character U\+001B/],
+      ["tel:+1-800-FLOWERS", /it contains letters/],
+      ["call me maybe", /No contact matches "call me maybe", and it is not a number/],
+      ["Müller", /"Müller" matches 2 numbers/],
+      ["", /./],
+    ];
+    for (const [to, message] of cases) {
+      const result = await mcp.tool("call", { to });
+      expect(result.isError, to).toBe(true);
+      expect(text(result), to).toMatch(message);
+    }
+    const several = await mcp.tool("call", { to: "Müller" });
+    expect(several.structuredContent).toMatchObject({
+      error: { code: "bad_number", exitCode: 2 },
+      matches: [
+        { name: "Jürgen Müller", number: "089 1234567" },
+        { name: "Jürgen Müller", number: "0171 2345678" },
+      ],
+    });
+    const noDevice = await mcp.tool("call", { to: "101", device: "fax machine" });
+    expect(noDevice.isError).toBe(true);
+    expect(noDevice.structuredContent).toMatchObject({ error: { code: "device_not_found" } });
+    const badHangup = await mcp.tool("hang_up", { call_id: "999" });
+    expect(text(badHangup)).toBe("No active call #999; active: none.");
+    expect(mcp.questions).toEqual([]);
+    expect(await makeCalls(sim)).toBe(0);
+    expect((await mcp.tool("list_devices")).isError).toBeFalsy();
+    expect(mcp.errors).toEqual([]);
+  });
+
+  test("hang_up ends the call", async ({ onTestFinished }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished, { answerAfterMs: 100 });
+    const mcp = await startMcp(env, onTestFinished, { answer: "accept" });
+    const placed = await mcp.tool("call", { to: "101" });
+    const { callId } = placed.structuredContent as { callId: string };
+    expect(callId).toEqual(expect.any(String));
+    const hung = await mcp.tool("hang_up", {});
+    expect(hung.isError).toBeFalsy();
+    expect(hung.structuredContent).toEqual({ hungUp: [callId] });
+    expect(text(hung)).toBe(`Hung up call #${callId}.`);
+    await expect.poll(async () => (await sim.calls())[0]?.state).toBe("ended");
+    await expect
+      .poll(async () => (await mcp.tool("list_calls")).structuredContent)
+      .toEqual({
+        calls: [],
+      });
+    expect(text(await mcp.tool("hang_up"))).toBe("No active call.");
+  });
+
+  test("a running gateway places the call", async ({ onTestFinished }) => {
+    const { sim, home } = await startSimAndHome(onTestFinished);
+    const env = { ...accountEnv(home, sim), XDG_RUNTIME_DIR: join(home.dir, "run") };
+    await startEnvGateway(env, onTestFinished);
+    const mcp = await startMcp(env, onTestFinished, { answer: "accept" });
+    const result = await mcp.tool("call", { to: "+49 30 123456" });
+    expect(result.structuredContent).toMatchObject({
+      placed: true,
+      via: "gateway",
+      dialled: "004930123456",
+      device: "Yealink T46S",
+    });
+    expect(await makeCalls(sim)).toBe(1);
+  });
+
+  test("survives a PBX that goes away and comes back on the same address", async ({
+    onTestFinished,
+  }) => {
+    const first = await TestSim.start(onTestFinished);
+    const home = await makeHome(onTestFinished);
+    const env = accountEnv(home, first);
+    await writeConfig(home, 'mcp_calls = "allow"\n');
+    const mcp = await startMcp(env, onTestFinished);
+    expect((await mcp.tool("get_status")).structuredContent).toMatchObject({
+      extension: "100",
+      connection: "open",
+    });
+    const port = Number(new URL(first.url).port);
+    await first.stop();
+
+    const down = await mcp.tool("call", { to: "101" });
+    expect(down.isError).toBe(true);
+    expect(down.structuredContent).toMatchObject({ error: { exitCode: 5 } });
+    expect((await mcp.tool("search_contacts", { query: "ada" })).isError).toBeFalsy();
+
+    const second = await TestSim.start(onTestFinished, { port });
+    // Back: the phone book answers again, and a call is placed once on the new PBX.
+    await expect
+      .poll(
+        async () => (await mcp.tool("search_contacts", { query: "ada" })).structuredContent?.notes,
+        { timeout: 15_000, interval: 500 },
+      )
+      .toEqual([]);
+    const placed = await mcp.tool("call", { to: "101" });
+    expect(text(placed)).toMatch(/^Calling 101/);
+    expect(await makeCalls(second)).toBe(1);
+    expect(mcp.errors).toEqual([]);
+  }, 40_000);
+});
