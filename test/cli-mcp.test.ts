@@ -2,6 +2,7 @@
 // process) against the simulator: the tool list, contact search, calls with the user asked
 // through elicitation (accepted, declined, no way to ask, turned off by the setting), bad input
 // that must dial nothing, hanging up, a running gateway, and a PBX that goes away and comes back.
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -17,6 +18,7 @@ import {
   cliBin,
   MAKE_CALL,
   makeHome,
+  runCli,
   startSimAndHome,
   TestSim,
 } from "./cli-helpers.js";
@@ -36,7 +38,6 @@ interface McpRun {
   errors: Error[];
   tool(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
   close(): Promise<void>;
-  pid: number | null;
 }
 
 async function startMcp(
@@ -77,7 +78,6 @@ async function startMcp(
     questions,
     stderr: () => stderr,
     errors,
-    pid: transport.pid,
     close,
     tool: async (name, toolArgs = {}) =>
       (await client.callTool({ name, arguments: toolArgs })) as CallToolResult,
@@ -92,21 +92,8 @@ async function makeCalls(sim: TestSim): Promise<number> {
   return (await sim.requests()).filter((entry) => entry.messageId === MAKE_CALL).length;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// Each test starts a simulator and one or two MCP servers: slow on a busy machine.
 describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
-  test("lists its tools with schemas and annotations; exits when the host closes stdin", async ({
-    expect,
-    onTestFinished,
-  }) => {
+  test("lists its tools with schemas and annotations", async ({ expect, onTestFinished }) => {
     const { env } = await startSimAndHome(onTestFinished);
     const mcp = await startMcp(env, onTestFinished);
     const { tools } = await mcp.client.listTools();
@@ -144,13 +131,83 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     });
     expect(byName.get("hang_up")?.inputSchema.required ?? []).toEqual([]);
 
-    const pid = mcp.pid!;
-    const started = Date.now();
     await mcp.close();
-    // The SDK's transport ends stdin, then waits 2 s before it signals: we left on our own.
-    expect(Date.now() - started).toBeLessThan(1900);
-    expect(isAlive(pid)).toBe(false);
     expect(mcp.errors).toEqual([]);
+  });
+
+  test("answers on stdout with protocol messages only, and exits 0 when stdin ends", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { env } = await startSimAndHome(onTestFinished);
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "raw", version: "1" },
+      },
+    };
+    const run = await runCli(["mcp"], { env, stdin: `${JSON.stringify(initialize)}\n` });
+    expect(run).toMatchObject({ code: 0, signal: null });
+    const lines = run.stdout.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      jsonrpc: "2.0",
+      id: 1,
+      result: { serverInfo: { name: "dial3cx" }, capabilities: { tools: {} } },
+    });
+    expect(run.stderr).toBe("dial3cx mcp: serving extension 100 over stdio\n");
+  });
+
+  test("the host going away while the user is asked: nothing is dialled, the server exits", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    const child = spawn(process.execPath, [await cliBin(), "mcp"], {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    onTestFinished(() => {
+      child.kill("SIGKILL");
+    });
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.once("exit", (code, signal) => resolve([code, signal])),
+    );
+    let stdout = "";
+    const asked = new Promise<void>((resolve) => {
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes('"elicitation/create"')) resolve();
+      });
+    });
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: { elicitation: {} },
+        clientInfo: { name: "raw", version: "1" },
+      },
+    });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "call", arguments: { to: "101" } },
+    });
+    await asked;
+    const started = Date.now();
+    child.stdin.end();
+    expect(await exited).toEqual([0, null]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await makeCalls(sim)).toBe(0);
   });
 
   test("search_contacts finds a misspelled name without its accents in the PBX phone book", async ({
@@ -213,7 +270,7 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     const result = await mcp.tool("call", { to: "+44 20 7946 0958", device: "2" });
     expect(result.isError).toBeFalsy();
     expect(mcp.questions).toEqual([
-      "Call +44 20 7946 0958 (dialling 00442079460958), on 3CX app (Windows)?",
+      "Call Charles Babbage, +44 20 7946 0958 (dialling 00442079460958), on 3CX app (Windows)?",
     ]);
     expect(text(result)).toBe("Not called: the user declined. Nothing was dialled.");
     expect(result.structuredContent).toMatchObject({ placed: false, answer: "decline" });
@@ -383,7 +440,7 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
       )
       .toEqual([]);
     const placed = await mcp.tool("call", { to: "101" });
-    expect(text(placed)).toMatch(/^Calling 101/);
+    expect(text(placed)).toMatch(/^Calling Max Mustermann \(101\) on Yealink T46S/);
     expect(await makeCalls(second)).toBe(1);
     expect(mcp.errors).toEqual([]);
   });

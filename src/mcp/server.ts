@@ -51,16 +51,22 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
     { name: "dial3cx", title: "dial3cx: click-to-call for 3CX", version: VERSION },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
-  const context = (signal: AbortSignal): ToolContext => ({
-    settings: options.account.settings,
-    paths: { ...options.account.paths, configFile: options.configFile },
-    session,
-    gateway: options.gateway !== false,
-    log,
-    signal,
-    confirm: (message) => confirm(server, message, signal),
-  });
-  registerTools(server, context, log);
+  // Aborted when the host goes: a question still open is dropped and nothing more is dialled.
+  const shutdown = new AbortController();
+  const context = (request: AbortSignal): ToolContext => {
+    const signal = AbortSignal.any([request, shutdown.signal]);
+    return {
+      settings: options.account.settings,
+      paths: { ...options.account.paths, configFile: options.configFile },
+      session,
+      gateway: options.gateway !== false,
+      log,
+      signal,
+      confirm: (message) => confirm(server, message, signal),
+    };
+  };
+  const inflight = new Set<Promise<unknown>>();
+  registerTools(server, context, log, inflight);
 
   const stdin = options.stdin ?? process.stdin;
   const transport = new StdioServerTransport(
@@ -70,8 +76,13 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
   });
+  // Tools still running finish first (a call being placed is not cut off), then the server closes.
   const stop = () => {
-    server.close().catch(() => undefined);
+    if (shutdown.signal.aborted) return;
+    shutdown.abort();
+    Promise.allSettled([...inflight])
+      .then(() => server.close())
+      .catch(() => undefined);
   };
   // The host going away closes stdin: that is the end of the session.
   stdin.once("end", stop);
@@ -114,15 +125,20 @@ function registerTools(
   server: McpServer,
   context: (signal: AbortSignal) => ToolContext,
   log: (line: string) => void,
+  inflight: Set<Promise<unknown>>,
 ): void {
   const run =
     <A>(handler: Handler<A>) =>
     async (args: A, extra: { signal: AbortSignal }): Promise<CallToolResult> => {
+      const running = handler(context(extra.signal), args);
+      inflight.add(running);
       try {
-        const answer = await handler(context(extra.signal), args);
+        const answer = await running;
         return { content: [{ type: "text", text: answer.text }], structuredContent: answer.data };
       } catch (error) {
         return toolError(error, log);
+      } finally {
+        inflight.delete(running);
       }
     };
   const withoutArgs =

@@ -10,6 +10,8 @@
 //   also when a contact's number is one); the `mcp_calls` setting; the user's answer. The device
 //   named in the question is chosen on the server's own session with the same selector the
 //   gateway gets.
+// - The question names whose number it is when the vCards or the PBX phone book say so (one
+//   contact), since assistants mostly pass numbers; that costs a phone-book request per call.
 // - The user declining is an answer, not an error: the result says nothing was dialled. A refusal
 //   by the setting, or "ask" on a host that cannot ask, is a tool error that says how to allow it.
 // - Names with control characters are refused like numbers with them, not looked up.
@@ -19,7 +21,11 @@ import type { CallInfo, Dial3cxClient } from "../features/calls/client.js";
 import { deviceView } from "../features/calls/devices.js";
 import { type DialString, parseDialString } from "../features/calls/dialstring.js";
 import { dialStringOptions, type PlacedCall, placeCall } from "../features/calls/place-call.js";
-import { foldingPhoneBook, numbersForName } from "../features/contacts/contact-names.js";
+import {
+  foldingPhoneBook,
+  nameForNumber,
+  numbersForName,
+} from "../features/contacts/contact-names.js";
 import { type ContactMatch, loadAllContacts, searchContacts } from "../features/contacts/index.js";
 import type { Settings } from "../features/settings/config.js";
 import type { AppPaths } from "../features/settings/paths.js";
@@ -210,9 +216,10 @@ export async function callTool(
     );
   }
   const client = await context.session.client();
+  const name = target.name ?? (await knownName(context, target.to));
   const selector = args.device ?? context.settings.device;
   const device = client.chooseDevice(selector);
-  const callee = describeCallee(target.to.display, target.name).replace(/ \((.*)\)$/, ", $1");
+  const callee = describeCallee(target.to.display, name).replace(/ \((.*)\)$/, ", $1");
   if (policy === "ask") {
     const dialling = sameSymbols(target.to.display, target.to.dial)
       ? ""
@@ -246,7 +253,7 @@ export async function callTool(
     session: { open: () => context.session.client(), done: async () => {} },
     onGatewaySkipped: (reason) => context.log(`gateway not used: ${reason}`),
   });
-  return placedAnswer(placed, target.name);
+  return placedAnswer(placed, name);
 }
 
 function placedAnswer(placed: PlacedCall, name: string | undefined): ToolAnswer {
@@ -280,8 +287,7 @@ function sameSymbols(display: string, dial: string): boolean {
 async function resolveTarget(context: ToolContext, input: string): Promise<Target> {
   const options = dialStringOptions(context.settings);
   if (!isNameQuery(input)) {
-    const to = parseDialString(input, options);
-    return { to, text: input, name: await vCardName(context, to) };
+    return { to: parseDialString(input, options), text: input };
   }
   assertPrintable(input, "call");
   const numberError = tryParse(input, options);
@@ -326,10 +332,13 @@ function tryParse(input: string, options: ReturnType<typeof dialStringOptions>):
   }
 }
 
-async function vCardName(context: ToolContext, to: DialString): Promise<string | undefined> {
-  if (context.settings.contacts.length === 0) return undefined;
-  const { vCardNameFor } = await import("../features/contacts/contact-names.js");
-  return vCardNameFor(context.settings.contacts, to);
+/**
+ * Whose number it is, from the vCards and the PBX phone book, so that the user sees a name in
+ * the question (the assistant mostly passes numbers); undefined when unknown or ambiguous.
+ */
+async function knownName(context: ToolContext, to: DialString): Promise<string | undefined> {
+  const { contacts } = await loadContacts(context, "");
+  return nameForNumber(contacts, to);
 }
 
 /** Names and queries: not too long, and no control characters (they could disguise the text). */
