@@ -109,6 +109,7 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     for (const tool of tools) {
       expect(tool.description?.length).toBeGreaterThan(40);
       expect(tool.inputSchema.type).toBe("object");
+      expect(tool.outputSchema?.type).toBe("object");
     }
     for (const name of ["search_contacts", "list_devices", "get_status", "list_calls"]) {
       expect(byName.get(name)?.annotations?.readOnlyHint).toBe(true);
@@ -273,7 +274,13 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
       "Call Charles Babbage, +44 20 7946 0958 (dialling 00442079460958), on 3CX app (Windows)?",
     ]);
     expect(text(result)).toBe("Not called: the user declined. Nothing was dialled.");
-    expect(result.structuredContent).toMatchObject({ placed: false, answer: "decline" });
+    expect(result.structuredContent).toEqual({
+      placed: false,
+      answer: "decline",
+      number: "00442079460958",
+      display: "+44 20 7946 0958",
+      name: "Charles Babbage",
+    });
     expect(await makeCalls(sim)).toBe(0);
   });
 

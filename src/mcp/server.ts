@@ -119,6 +119,69 @@ async function confirm(
   return result.action;
 }
 
+// What the tools answer as structured content (also checked by the SDK on every answer).
+const nullableString = z.string().nullable();
+const deviceSchema = z.object({
+  id: z.string(),
+  name: z.string().describe("Friendly name, e.g. Yealink T46S"),
+  kind: z.string(),
+  contact: z.string().describe("The device's SIP contact"),
+  sourceAddress: nullableString,
+  userAgent: nullableString,
+  expiresAt: nullableString,
+});
+const callSchema = z.object({
+  id: z.string(),
+  state: z.enum(["dialing", "ringing", "connected", "transferring", "ended"]),
+  number: z.string().describe("The other party's number as the PBX shows it"),
+  name: z.string().optional(),
+  incoming: z.boolean(),
+});
+const outputs = {
+  search_contacts: {
+    matches: z.array(
+      z.object({
+        name: z.string(),
+        organization: nullableString,
+        number: z.string(),
+        numberType: z.string(),
+        source: z.enum(["vcard", "pbx"]),
+        match: z.enum(["number", "name", "fuzzy"]),
+      }),
+    ),
+    notes: z.array(z.string()).describe("What could not be searched, and why"),
+  },
+  list_devices: { devices: z.array(deviceSchema) },
+  get_status: {
+    pbx: nullableString,
+    extension: z.string(),
+    name: nullableString,
+    presence: nullableString,
+    dnd: z.boolean(),
+    missedCalls: z.number(),
+    devices: z.array(deviceSchema),
+    calls: z.array(callSchema),
+    connection: z.enum(["open", "reconnecting", "closed", "none"]),
+    mcpCalls: z.enum(["ask", "allow", "deny"]),
+  },
+  list_calls: { calls: z.array(callSchema) },
+  call: {
+    placed: z.boolean().describe("false: the user declined, nothing was dialled"),
+    answer: z.enum(["decline", "cancel"]).optional().describe("Why not placed"),
+    number: z.string().optional().describe("What would have been dialled (not placed)"),
+    dialled: z.string().optional().describe("The symbols actually dialled (placed)"),
+    toE164: nullableString.optional(),
+    display: z.string(),
+    name: nullableString.describe("The contact's name, when known"),
+    device: z.string().optional(),
+    extension: z.string().optional(),
+    callId: nullableString.optional().describe("For list_calls and hang_up"),
+    via: z.enum(["gateway", "session"]).optional(),
+    duplicate: z.boolean().optional().describe("The same number was called moments ago"),
+  },
+  hang_up: { hungUp: z.array(z.string()) },
+};
+
 type Handler<A> = (context: ToolContext, args: A) => Promise<ToolAnswer>;
 
 function registerTools(
@@ -164,6 +227,7 @@ function registerTools(
           .optional()
           .describe("At most this many numbers (default 20)."),
       },
+      outputSchema: outputs.search_contacts,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     run(searchContactsTool),
@@ -175,6 +239,7 @@ function registerTools(
       title: "List devices",
       description:
         "The user's phones registered on their extension (desk phones, 3CX apps), in the order `call`'s `device` counts them.",
+      outputSchema: outputs.list_devices,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     withoutArgs(listDevicesTool),
@@ -186,6 +251,7 @@ function registerTools(
       title: "Get status",
       description:
         "The user's extension: presence, missed calls, registered devices, active calls, and whether calls need the user's confirmation.",
+      outputSchema: outputs.get_status,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     withoutArgs(getStatusTool),
@@ -197,6 +263,7 @@ function registerTools(
       title: "List calls",
       description:
         "The user's active calls (ringing, connected) with their ids, for following a call or hanging one up.",
+      outputSchema: outputs.list_calls,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     withoutArgs(listCallsTool),
@@ -222,6 +289,7 @@ function registerTools(
             "Which of the user's phones rings: a name or number from list_devices. Default: the user's configured device.",
           ),
       },
+      outputSchema: outputs.call,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
     run(callTool),
@@ -242,6 +310,7 @@ function registerTools(
             "The call's id, as list_calls shows it. Optional when only one call is active.",
           ),
       },
+      outputSchema: outputs.hang_up,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
     run(hangUpTool),

@@ -235,7 +235,13 @@ export async function callTool(
       const why = answer === "decline" ? "declined" : "dismissed the question";
       return {
         text: `Not called: the user ${why}. Nothing was dialled.`,
-        data: { placed: false, answer, to: target.to.dial, display: target.to.display },
+        data: {
+          placed: false,
+          answer,
+          number: target.to.dial,
+          display: target.to.display,
+          name: name ?? null,
+        },
       };
     }
   }
