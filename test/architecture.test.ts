@@ -1,6 +1,7 @@
 // The layering of src/, checked on every import: protocol → drivers → features → front ends
-// (cli, gateway, web, and index.ts, the library's entry), the simulator beside them. A lower layer
-// never imports a higher one; the simulator uses only the wire codec, errors.ts and its own files.
+// (cli, gateway, web, mcp, and index.ts, the library's entry), the simulator beside them. A lower
+// layer never imports a higher one; the simulator uses only the wire codec, errors.ts and its own
+// files.
 //
 // Decisions:
 // - errors.ts, version.ts and package-root.ts are shared leaves: any layer may use them, and they
@@ -39,6 +40,7 @@ const FOLDERS: Record<string, Place> = {
   cli: "front end",
   gateway: "front end",
   web: "front end",
+  mcp: "front end",
   sim: "sim",
 };
 const TOP_LEVEL: Record<string, Place> = {
