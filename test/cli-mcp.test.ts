@@ -311,7 +311,8 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toContain('set mcp_calls = "allow" in');
     expect(refused.structuredContent).toMatchObject({ error: { code: "rejected", exitCode: 4 } });
-    expect(await makeCalls(sim)).toBe(0);
+    // Refused before anything else: not even a login.
+    expect(await sim.requests()).toEqual([]);
 
     await writeConfig(home, 'mcp_calls = "allow"\n');
     const allowed = await startMcp(env, onTestFinished);

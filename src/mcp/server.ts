@@ -62,6 +62,7 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
       gateway: options.gateway !== false,
       log,
       signal,
+      canConfirm: () => canAsk(server),
       confirm: (message) => confirm(server, message, signal),
     };
   };
@@ -101,17 +102,20 @@ export async function runMcpServer(options: McpServerOptions): Promise<void> {
   }
 }
 
+/** The host declared form elicitation (an empty capability is the older spelling of it). */
+function canAsk(server: McpServer): boolean {
+  const elicitation = server.server.getClientCapabilities()?.elicitation;
+  return (
+    elicitation !== undefined &&
+    (elicitation.form !== undefined || Object.keys(elicitation).length === 0)
+  );
+}
+
 async function confirm(
   server: McpServer,
   message: string,
   signal: AbortSignal,
 ): Promise<Confirmation> {
-  const elicitation = server.server.getClientCapabilities()?.elicitation;
-  // An empty capability object is the older spelling of form support.
-  const canAsk =
-    elicitation !== undefined &&
-    (elicitation.form !== undefined || Object.keys(elicitation).length === 0);
-  if (!canAsk) return "unsupported";
   const result = await server.server.elicitInput(
     { mode: "form", message, requestedSchema: { type: "object", properties: {} } },
     { signal, timeout: CONFIRM_TIMEOUT_MS },

@@ -37,8 +37,8 @@ export interface ToolAnswer {
   data: Record<string, unknown>;
 }
 
-/** The user's answer to "Call …?"; "unsupported" when the host cannot ask. */
-export type Confirmation = "accept" | "decline" | "cancel" | "unsupported";
+/** The user's answer to "Call …?". */
+export type Confirmation = "accept" | "decline" | "cancel";
 
 export interface ToolContext {
   settings: Settings;
@@ -46,6 +46,8 @@ export interface ToolContext {
   session: McpSession;
   /** Hand calls to a running `dial3cx serve` (default true). */
   gateway: boolean;
+  /** Whether the host can ask the user (MCP elicitation). */
+  canConfirm(): boolean;
   confirm(message: string): Promise<Confirmation>;
   log(line: string): void;
   /** Aborted when the host cancels the tool call: nothing may be dialled after that. */
@@ -215,22 +217,22 @@ export async function callTool(
       `Calls from AI assistants are turned off (mcp_calls = "deny" in ${context.paths.configFile}). Nothing was dialled; to allow them, set mcp_calls = "ask".`,
     );
   }
+  if (policy === "ask" && !context.canConfirm()) {
+    throw new Dial3cxError(
+      "rejected",
+      `This AI assistant's app cannot ask you to confirm a call, and mcp_calls is "ask": nothing was dialled. To let assistants call without asking, set mcp_calls = "allow" in ${context.paths.configFile}.`,
+    );
+  }
   const client = await context.session.client();
   const name = target.name ?? (await knownName(context, target.to));
   const selector = args.device ?? context.settings.device;
   const device = client.chooseDevice(selector);
-  const callee = describeCallee(target.to.display, name).replace(/ \((.*)\)$/, ", $1");
   if (policy === "ask") {
+    const callee = name ? `${name}, ${target.to.display}` : target.to.display;
     const dialling = sameSymbols(target.to.display, target.to.dial)
       ? ""
       : ` (dialling ${target.to.dial})`;
     const answer = await context.confirm(`Call ${callee}${dialling}, on ${device.name}?`);
-    if (answer === "unsupported") {
-      throw new Dial3cxError(
-        "rejected",
-        `This AI assistant's app cannot ask you to confirm a call, and mcp_calls is "ask": nothing was dialled. To let assistants call without asking, set mcp_calls = "allow" in ${context.paths.configFile}.`,
-      );
-    }
     if (answer !== "accept") {
       const why = answer === "decline" ? "declined" : "dismissed the question";
       return {
