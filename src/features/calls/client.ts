@@ -191,8 +191,12 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     return this.driver.lookupContacts ? this.driver.lookupContacts(query, limit) : [];
   }
 
-  /** Hangs up every active call; resolves with the ids it hung up. */
+  /**
+   * Hangs up every active call; resolves with the ids it hung up. Calls still being placed are
+   * dropped as soon as the PBX names them (where the driver can tell).
+   */
   async hangupAll(): Promise<string[]> {
+    this.driver.cancelPendingCalls?.();
     const ids = this.calls().map((c) => c.id);
     for (const id of ids) await this.driver.hangup(id);
     return ids;
