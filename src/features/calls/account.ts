@@ -5,7 +5,7 @@
 
 import type { DriverDevice } from "../../drivers/driver.js";
 import type { WebClientSnapshot } from "../../drivers/webclient/driver.js";
-import { NotLoggedInError } from "../../errors.js";
+import { ConfigError, NotLoggedInError } from "../../errors.js";
 import type { Settings } from "../settings/config.js";
 import type { AppPaths } from "../settings/paths.js";
 import { keyringStore, resolvePassword, type SecretStore } from "../settings/secrets.js";
@@ -72,10 +72,15 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
   const events = options.events || cache === undefined || cache.devices.length === 0;
   const resume = cache && toSnapshot(cache);
   const saved = savedRefreshToken(store, refreshAccount(settings));
+  const impersonate =
+    settings.auth === "api-client"
+      ? await apiClientLogin(options, options.apiKeyStore ?? store)
+      : undefined;
   const client = await connect({
     pbx,
     extension,
-    password: () => password(options, store),
+    // As an API client (auth = "api-client") no password is ever read.
+    ...(impersonate ? { impersonate } : { password: () => password(options, store) }),
     securityCode: options.securityCode,
     tls: { ca: settings.ca, fingerprint: settings.fingerprint, insecure: settings.insecure },
     resume,
@@ -215,6 +220,30 @@ async function driverOptions(
     ...(credentials ? { callControl: { ...credentials, events: options.events } } : {}),
     ...(options.onDriverFallback ? { onDriverFallback: options.onDriverFallback } : {}),
   };
+}
+
+/**
+ * auth = "api-client": the API client that logs the web client in for the extension, its key
+ * from DIAL3CX_API_KEY or the keyring. Without a client id or key: a ConfigError / NotLoggedInError.
+ */
+export async function apiClientLogin(
+  options: Pick<AccountOptions, "settings" | "env">,
+  store: SecretStore,
+): Promise<CallControlCredentials> {
+  const { settings } = options;
+  const clientId = settings.clientId;
+  if (!clientId) {
+    throw new ConfigError(
+      `auth = "api-client" needs client_id: the Client ID of the API client (Admin Console → Integrations → API) that may act for extension ${settings.extension}.`,
+    );
+  }
+  const apiKey =
+    options.env.DIAL3CX_API_KEY ||
+    (await store.get(apiKeyAccount(settings)).catch(() => undefined));
+  if (apiKey) return { clientId, apiKey };
+  throw new NotLoggedInError(
+    `No API key for API client "${clientId}" (auth = "api-client"): set DIAL3CX_API_KEY, or store the key in the keyring (service "dial3cx", account "${apiKeyAccount(settings)}").`,
+  );
 }
 
 /**
