@@ -127,6 +127,12 @@ function readList<T>(value: unknown, read: (item: unknown) => T | undefined): T[
   return Array.isArray(value) ? value.flatMap((item) => read(item) ?? []) : [];
 }
 
+/** The DN types a `GET /callcontrol` answer lists (`Wroutepoint`, `Wqueue`, `Wextension`, …). */
+export function listedTypes(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.flatMap((item) => pickString(item, "type") ?? []))];
+}
+
 /** The DNs a `GET /callcontrol` answer lists. */
 export function listedDns(value: unknown): string[] {
   return Array.isArray(value) ? value.flatMap((item) => pickString(item, "dn") ?? []) : [];
