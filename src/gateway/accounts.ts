@@ -248,6 +248,8 @@ export interface OpenAccountsOptions {
   /** Told about background trouble (a reconnect that failed for good). */
   onProblem?: (extension: string, error: Error) => void;
   onConnection?: (extension: string, state: ConnectionState) => void;
+  /** Debug lines of an account's driver. */
+  onDebug?: (extension: string, line: string) => void;
   timeoutMs?: number;
   /** Logins running at once when many extensions start (default 16). */
   concurrency?: number;
@@ -365,6 +367,9 @@ function accountOptions(spec: AccountSpec, options: OpenAccountsOptions): Accoun
     useCache: false,
     timeoutMs: options.timeoutMs,
     securityCode: spec.securityCode,
+    ...(options.onDebug
+      ? { onDebug: (line: string) => options.onDebug?.(spec.settings.extension!, line) }
+      : {}),
   };
   switch (spec.passwordSources) {
     case "settings":

@@ -42,6 +42,8 @@ export interface AccountOptions {
   apiKeyStore?: SecretStore;
   /** With driver "auto": why Call Control was not used (e.g. for a debug line). */
   onDriverFallback?: ConnectOptions["onDriverFallback"];
+  /** Debug lines of the driver (e.g. an unknown Call Control event frame). */
+  onDebug?: (line: string) => void;
   /** Variables password_command must not see (the gateway's other accounts' password_env). */
   hiddenFromPasswordCommand?: readonly string[];
 }
@@ -90,6 +92,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     device: settings.device,
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
+    ...(options.onDebug ? { onDebug: options.onDebug } : {}),
     ...(await driverOptions(options, store)),
   });
   resumedRefreshTokens.set(client, saved);

@@ -42,6 +42,8 @@ export interface ConnectOptions extends WebClientOptions {
   callControl?: CallControlCredentials & { events?: boolean };
   /** With "auto": why Call Control was not used, told before the web client is tried. */
   onDriverFallback?: (reason: Error) => void;
+  /** Debug lines of the Call Control driver (e.g. an event frame of an unknown shape). */
+  onDebug?: (line: string) => void;
 }
 
 export interface CallInfo extends DriverCall {}
@@ -113,6 +115,7 @@ function callControlOptions(
     events: credentials.events ?? options.events,
     timeoutMs: options.timeoutMs,
     onRequest: options.onRequest,
+    ...(options.onDebug ? { onDebug: options.onDebug } : {}),
   };
 }
 
