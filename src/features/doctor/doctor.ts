@@ -593,7 +593,9 @@ async function checkCallControl(state: RunState): Promise<Outcome> {
   try {
     const devices = driver.devices().map((d) => describeDevice(d).name);
     const listed = devices.length ? `: ${devices.join(", ")}` : "";
-    const types = listedTypes(await driver.api.getJson("/callcontrol", settings.extension!));
+    const types = listedTypes(
+      await driver.api.getJson("/callcontrol", settings.extension!).catch(() => undefined),
+    );
     return `token granted to API client ${settings.clientId}, extension ${settings.extension} monitored, ${count(devices.length, "device")}${listed}, events open; ${pbxBehaviour(driver, types)}`;
   } finally {
     await driver.close();
