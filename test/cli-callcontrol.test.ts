@@ -50,6 +50,30 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
     expect(await sim.calls()).toMatchObject([{ destination: "004930123456", state: "dialing" }]);
   });
 
+  test('auth = "api-client": the web client logs in as the API client, no password anywhere', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { sim, home, env: loggedIn } = await startSimAndHome(onTestFinished, { scenario });
+    await writeConfig(home, 'driver = "webclient"\nauth = "api-client"\nclient_id = "900"\n');
+    const { DIAL3CX_PASSWORD: _none, ...withoutPassword } = loggedIn;
+    const env = { ...withoutPassword, DIAL3CX_API_KEY: API_KEY };
+    const run = await runCli(["call", "+49 30 123456", "--device", "yealink"], { env });
+    expect(run).toMatchObject({ code: 0 });
+    const paths = httpRequests(await sim.requests()).map((r) => `${r.method} ${r.path}`);
+    expect(paths.slice(0, 2)).toEqual([
+      "POST /connect/token",
+      "POST /webclient/api/MyPhone/session",
+    ]);
+    expect(paths.filter((p) => p.includes("GetAccessToken"))).toEqual([]);
+    expect(await sim.calls()).toMatchObject([{ extension: "100", destination: "004930123456" }]);
+    const refused = await runCli(["call", "123"], {
+      env: { ...env, DIAL3CX_EXTENSION: "101" },
+    });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('"Extensions to monitor"');
+  });
+
   test("lists the devices the Call Control API reports", async ({ expect, onTestFinished }) => {
     const { env: loggedIn } = await startCallControl(onTestFinished, "900");
     const env = { ...loggedIn, DIAL3CX_API_KEY: API_KEY };

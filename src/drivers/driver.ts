@@ -63,6 +63,12 @@ export interface Driver extends EventEmitter<DriverEvents> {
   /** Resolves when the PBX accepted the request. Never sends it twice unless refused unseen. */
   makeCall(destination: string, device?: DriverDevice): Promise<void>;
   hangup(callId: string): Promise<void>;
+  /**
+   * Marks the calls still being placed as hung up: each is dropped as soon as the PBX names it,
+   * never left ringing. Returns how many there were. Drivers whose requests cannot race do not
+   * offer it.
+   */
+  cancelPendingCalls?(): number;
   /** True while server events arrive (so a placed call will be shown with its id). */
   followsEvents(): boolean;
   /** Searches the PBX phone book and colleagues, where the driver can. */

@@ -153,6 +153,23 @@ describe("drivers", () => {
     await expect(readAccountsFile(bad, base)).rejects.toThrow(/account\[0\]\.driver must be/);
   });
 
+  it('reads auth = "api-client" per account, which takes no password source', async () => {
+    const file = await accountsFile(
+      "accounts.toml",
+      '[[account]]\nextension = "101"\nauth = "api-client"\nclient_id = 900\n[[account]]\nextension = "102"\n',
+    );
+    const specs = await readAccountsFile(file, base);
+    expect(specs.map((s) => [s.settings.auth, s.settings.clientId])).toEqual([
+      ["api-client", "900"],
+      ["password", base.clientId],
+    ]);
+    const both = await accountsFile(
+      "both.toml",
+      '[[account]]\nextension = "101"\nauth = "api-client"\npassword_env = "PW"\n',
+    );
+    await expect(readAccountsFile(both, base)).rejects.toThrow(/needs no password/);
+  });
+
   it("serves extensions through Call Control with one API client, the key from env or keyring", async () => {
     const sim = await startSimulator({
       scenario: {

@@ -3,7 +3,8 @@
 // keeps one Dial3cxClient per extension opened with events, so the session stays logged in and a
 // call costs one PBX round trip. Keep-alive, reconnect and re-login are the client's job. The
 // driver follows the settings (`driver`, `client_id`, DIAL3CX_API_KEY), per account if the file
-// says so: one Call Control API client can serve every extension it monitors.
+// says so: one Call Control API client can serve every extension it monitors, and with
+// `auth = "api-client"` it logs the web client in for each of them, with no password anywhere.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
@@ -98,10 +99,18 @@ const accountEntrySchema = z
         return z.NEVER;
       })
       .optional(),
+    // "api-client": the web client logs in as client_id for this extension, no password.
+    auth: z
+      .enum(["password", "api-client"], { error: 'must be "password" or "api-client"' })
+      .optional(),
   })
   .refine((entry) => !(entry.password_command && entry.password_env), {
     message: "give password_command or password_env, not both",
-  });
+  })
+  .refine(
+    (entry) => !(entry.auth === "api-client" && (entry.password_command || entry.password_env)),
+    { message: 'auth = "api-client" needs no password: drop password_command / password_env' },
+  );
 
 const accountsFileSchema = z.strictObject({
   account: z
@@ -114,7 +123,7 @@ type AccountEntry = z.infer<typeof accountEntrySchema>;
 /**
  * Reads `--accounts FILE`: `[[account]]` tables (TOML) or `{"account": [...]}` (JSON, when the
  * name ends in .json) with extension, pbx?, password_command? | password_env?, device?, ca?,
- * fingerprint?, driver?, client_id?. Anything missing comes from `base` (the CLI settings). Errors are one line naming
+ * fingerprint?, driver?, client_id?, auth?. Anything missing comes from `base` (the CLI settings). Errors are one line naming
  * the file and never echo a value.
  */
 export async function readAccountsFile(file: string, base: Settings): Promise<AccountSpec[]> {
@@ -194,6 +203,7 @@ function toSpec(entry: AccountEntry, base: Settings, fileDir: string): AccountSp
     fingerprint: entry.fingerprint ?? base.fingerprint,
     driver: entry.driver ?? base.driver,
     clientId: entry.client_id ?? base.clientId,
+    auth: entry.auth ?? base.auth,
     // The config's password_command is for the configured extension, not for these.
     passwordCommand: entry.password_command,
   };
@@ -238,6 +248,8 @@ export interface OpenAccountsOptions {
   /** Told about background trouble (a reconnect that failed for good). */
   onProblem?: (extension: string, error: Error) => void;
   onConnection?: (extension: string, state: ConnectionState) => void;
+  /** Debug lines of an account's driver. */
+  onDebug?: (extension: string, line: string) => void;
   timeoutMs?: number;
   /** Logins running at once when many extensions start (default 16). */
   concurrency?: number;
@@ -355,6 +367,9 @@ function accountOptions(spec: AccountSpec, options: OpenAccountsOptions): Accoun
     useCache: false,
     timeoutMs: options.timeoutMs,
     securityCode: spec.securityCode,
+    ...(options.onDebug
+      ? { onDebug: (line: string) => options.onDebug?.(spec.settings.extension!, line) }
+      : {}),
   };
   switch (spec.passwordSources) {
     case "settings":

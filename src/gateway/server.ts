@@ -112,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       onProblem: (extension, error) =>
         logger.warn({ extension, problem: error.message }, "pbx problem"),
       onConnection: (extension, state) => logger.info({ extension, state }, "pbx connection"),
+      onDebug: (extension, line) => logger.debug({ extension, note: line }, "pbx"),
     });
     cleanup.push(() => accounts.close());
 

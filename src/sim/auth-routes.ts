@@ -23,8 +23,12 @@ export type LoginFailureMode = "status" | "http401";
 export interface AuthRouteOptions {
   pbxVersion: 20 | 18;
   loginFailure: LoginFailureMode;
-  /** Unit of a client_credentials `expires_in`: seconds since 20.0.9, minutes before [?]. */
-  clientTokenExpiresIn: "seconds" | "minutes";
+  /**
+   * A client_credentials `expires_in`: the token's real lifetime in seconds (20.0.9 on) or minutes
+   * (before) [A], or a fixed number of seconds whatever the JWT's `exp` says: a live PBX sent 60 on
+   * a token valid about an hour (reference §10.1 item 4).
+   */
+  clientTokenExpiresIn: "seconds" | "minutes" | number;
 }
 
 export const REFRESH_COOKIE = "RefreshTokenCookie";
@@ -40,14 +44,7 @@ export function addAuthRoutes(router: Router, pbx: Pbx, options: AuthRouteOption
       getAccessToken(pbx, options, r),
     );
     router.add("POST", "/connect/token", (r) => connectToken(pbx, options, r));
-    router.add("POST", "/webclient/api/MyPhone/session", (r) =>
-      openMyPhoneSession(
-        pbx,
-        options,
-        r,
-        pbx.extension(pbx.tokens.verify(bearerToken(r.headers), "access") ?? ""),
-      ),
-    );
+    router.add("POST", "/webclient/api/MyPhone/session", (r) => v20Session(pbx, options, r));
   } else {
     router.add("POST", "/webclient/api/Login", (r) => v18Login(pbx, r));
     router.add("POST", "/webclient/api/MyPhone/session", (r) =>
@@ -151,10 +148,15 @@ function clientCredentialsGrant(
   const issued = pbx.grantClientToken(form.get("client_id") ?? "", form.get("client_secret") ?? "");
   if (!issued) return json(401, { error: "invalid_client" });
   const seconds = issued.expiresInSeconds;
+  const unit = options.clientTokenExpiresIn;
   return json(200, {
     token_type: "Bearer",
     expires_in:
-      options.clientTokenExpiresIn === "minutes" ? Math.max(1, Math.floor(seconds / 60)) : seconds,
+      typeof unit === "number"
+        ? unit
+        : unit === "minutes"
+          ? Math.max(1, Math.floor(seconds / 60))
+          : seconds,
     access_token: issued.token,
   });
 }
@@ -189,6 +191,28 @@ function v18Login(pbx: Pbx, request: SimRequest): SimResponse {
   const cookie = pbx.issueV18Cookie(outcome.extension);
   // The success body is not recorded either; the seed only checks for 200 [?].
   return json(200, {}, { "set-cookie": setCookie(V18_SESSION_COOKIE, cookie, request.secure) });
+}
+
+/**
+ * V20 MyPhone/session: with a user's access token, that user's session. With an API client's
+ * client_credentials token and `"impersonate": "<ext>"`, the extension's session without its
+ * password (3CX 20.0.8+, 3cx/xapi-tutorial `src/impersonate.spec.ts` [A]). Which permission the
+ * client needs is not recorded (§12.16): the simulator lets a client impersonate the extensions it
+ * monitors and answers 403 otherwise, and 401 to a client token without `impersonate` [?].
+ */
+function v20Session(pbx: Pbx, options: AuthRouteOptions, request: SimRequest): SimResponse {
+  const token = bearerToken(request.headers);
+  const user = pbx.extension(pbx.tokens.verify(token, "access") ?? "");
+  if (user) return openMyPhoneSession(pbx, options, request, user);
+  const client = pbx.apiClientOf(token);
+  const body = parseJsonObject(request.body);
+  const target = body ? stringField(body, "impersonate") : undefined;
+  if (!client || target === undefined) return empty(401);
+  const extension = pbx.extension(target);
+  if (!extension || !client.monitor.includes(target) || !pbx.config.callControlLicensed) {
+    return empty(403);
+  }
+  return openMyPhoneSession(pbx, options, request, extension);
 }
 
 function openMyPhoneSession(

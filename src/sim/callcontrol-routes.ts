@@ -46,26 +46,32 @@ function deviceView(ext: ExtensionState, device: DeviceState) {
   return { dn: ext.number, device_id: device.contact, user_agent: device.userAgent };
 }
 
+/** The trunk DN an external call goes out on; qmex's capture shows a 5-digit one ("10007") [L]. */
+export const TRUNK_DN = "10000";
+
 /**
- * The extension's own leg of a call. Field values the reference does not pin down are ours [?]:
- * the party is the dialled number, an external one on an outside line, and the device is the one
- * MakeCall named or else the first registered (the one the simulator rings).
+ * The extension's own leg of a call, with the fields of qmex's live capture (§10 "Participant
+ * fields"): an external party is the trunk (`party_dn` the trunk DN, `Wexternalline`) and its
+ * number is in `party_caller_id`. Status: `Ringing` for an external call until it is connected
+ * (the issue's reading of the sources [?]), `Dialing` for a colleague (qmex: outbound). A leg a
+ * Call Control makecall created is under direct control (its `result.id` may be dropped,
+ * pocket-dial); one placed elsewhere (MyPhone) is not [?], and its per-id GET answers 403.
  */
 export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
-  const partyIsExtension = pbx.extension(call.destination) !== undefined;
+  const external = pbx.extension(call.destination) === undefined;
   return {
     id: call.id,
-    status: call.state === "connected" ? "Connected" : "Dialing",
+    status: call.state === "connected" ? "Connected" : external ? "Ringing" : "Dialing",
     dn: ext.number,
     party_caller_name: call.otherPartyName ?? "",
-    party_dn: call.destination,
+    party_dn: external ? TRUNK_DN : call.destination,
     party_caller_id: call.destination,
     party_did: "",
     device_id: call.device ?? ext.devices[0]?.contact ?? "",
-    party_dn_type: partyIsExtension ? "Wextension" : "Wexternalline",
-    direct_control: false,
-    originated_by_dn: ext.number,
-    originated_by_type: "Wextension",
+    party_dn_type: external ? "Wexternalline" : "Wextension",
+    direct_control: call.origin === "callcontrol",
+    originated_by_dn: "",
+    originated_by_type: "None",
     referred_by_dn: "",
     referred_by_type: "None",
     on_behalf_of_dn: "",
@@ -82,6 +88,24 @@ function dnView(pbx: Pbx, ext: ExtensionState) {
     devices: ext.devices.map((device) => deviceView(ext, device)),
     participants: pbx.liveCalls(ext).map((call) => participantView(pbx, ext, call)),
   };
+}
+
+/** A DN without devices or calls of its own here: the client's route point, a queue. */
+function bareDnView(dn: string, type: "Wroutepoint" | "Wqueue") {
+  return { dn, type, devices: [], participants: [] };
+}
+
+/**
+ * `GET /callcontrol`: every DN the client sees, of several types, as 3CX's samples expect (they
+ * pick by `type`): its own route point (the Client ID is that DN, §10 "Setup"), the queues and
+ * the monitored extensions.
+ */
+function listView(pbx: Pbx, client: ScenarioApiClient) {
+  return [
+    bareDnView(client.clientId, "Wroutepoint"),
+    ...(pbx.scenario.queues ?? []).map((dn) => bareDnView(dn, "Wqueue")),
+    ...monitoredDns(pbx, client).map((ext) => dnView(pbx, ext)),
+  ];
 }
 
 // ---- routing ----
@@ -104,12 +128,7 @@ function handleCallControl(pbx: Pbx, request: SimRequest): SimResponse {
   const target: Target = { pbx, request, client };
   const [dn, ...rest] = segments;
   if (dn === undefined) {
-    return only(request, "GET", () =>
-      json(
-        200,
-        monitoredDns(pbx, client).map((ext) => dnView(pbx, ext)),
-      ),
-    );
+    return only(request, "GET", () => json(200, listView(pbx, client)));
   }
   const ext = pbx.extension(dn);
   if (!ext) return notFound();
@@ -168,6 +187,8 @@ function routeParticipants(
   const call = pbx.liveCalls(ext).find((c) => String(c.id) === id);
   if (!call) return notFound();
   if (action === undefined) {
+    // A leg the DN does not control answers 403; the list shows it (pocket-dial #40, §10.1).
+    if (call.origin !== "callcontrol") return only(request, "GET", () => empty(403));
     return only(request, "GET", () => json(200, participantView(pbx, ext, call)));
   }
   if (action === "stream") return text(501, "Audio streams are not simulated");
@@ -182,8 +203,9 @@ function routeParticipants(
 
 /**
  * makecall on the DN (`device` undefined: the first device rings, as with MyPhone MakeCall
- * without a device [?], reference §12.15) or on one device. Refusals answer 422 with a Failure
- * result [?]: the reason enum is not recorded.
+ * without a device [?], reference §12.15) or on one device. A refused destination answers 422
+ * with `reasontext` and no result, or with the scenario's `makeCallRefusedAs: "emptyResult"` 200
+ * without a result (§10 "makecall result"); the reason enum is not recorded [?].
  */
 function makeCall(
   pbx: Pbx,
@@ -200,8 +222,10 @@ function makeCall(
   if (timeout !== undefined && (typeof timeout !== "number" || timeout < 0)) {
     return json(400, { error: "timeout must be a number of seconds." });
   }
-  const { call, refusal } = pbx.makeCall(ext, destination, device?.contact);
-  if (refusal) return json(422, failure(refusal));
+  const { call, refusal } = pbx.makeCall(ext, destination, device?.contact, "callcontrol");
+  if (refusal) {
+    return json(pbx.scenario.makeCallRefusedAs === "emptyResult" ? 200 : 422, failure(refusal));
+  }
   return json(200, success(participantView(pbx, ext, call)));
 }
 
@@ -212,13 +236,17 @@ function participantAction(pbx: Pbx, ext: ExtensionState, call: SimCall, action:
   return json(200, success(action === "drop" ? before : participantView(pbx, ext, call)));
 }
 
-/** CallControlResultResponse (reference §10); `reason` values are ours [?]. */
+/**
+ * CallControlResultResponse (reference §10): `finalstatus` as 3CX's enum CallRequestStatus
+ * (Failed = -1, Rejected = 0, Success = 1) [A]; its wire form is not recorded, a number is our
+ * reading of the TypeScript enum [?]. `reason` values are ours [?].
+ */
 function success(participant: ReturnType<typeof participantView>) {
-  return { finalstatus: "Success", reason: "None", reasontext: null, result: participant };
+  return { finalstatus: 1, reason: "None", reasontext: null, result: participant };
 }
 
 function failure(refusal: Refusal) {
-  return { finalstatus: "Failure", reason: "Failed", reasontext: refusal.message, result: null };
+  return { finalstatus: -1, reason: "Failed", reasontext: refusal.message };
 }
 
 // ---- helpers ----

@@ -102,8 +102,8 @@ class EventProbe {
 }
 
 describe("client_credentials token (POST /connect/token)", () => {
-  it("grants a bearer token in seconds; a wrong key or client id gets 401", async () => {
-    const client = await start();
+  it("grants a bearer token; a wrong key or client id gets 401", async () => {
+    const client = await start({ callControlExpiresIn: "seconds" });
     const granted = await tokenRequest(client);
     expect(granted.status).toBe(200);
     expect(JSON.parse(granted.text)).toEqual({
@@ -122,6 +122,16 @@ describe("client_credentials token (POST /connect/token)", () => {
         { error: "invalid_client" },
       ]);
     }
+  });
+
+  it("by default says expires_in 60 on a JWT valid an hour, as a live PBX did (§10.1 item 4)", async () => {
+    const client = await start();
+    const body = JSON.parse((await tokenRequest(client)).text);
+    expect(body.expires_in).toBe(60);
+    const claims = JSON.parse(
+      Buffer.from(String(body.access_token).split(".")[1]!, "base64url").toString("utf8"),
+    );
+    expect(claims.exp - claims.iat).toBe(3600);
   });
 
   it("reports expires_in in minutes when asked to imitate builds before 20.0.9", async () => {
@@ -152,6 +162,29 @@ describe("client_credentials token (POST /connect/token)", () => {
   });
 });
 
+describe("MyPhone session for an API client (impersonation, 3CX 20.0.8+)", () => {
+  const session = (client: WireClient, bearer: string, body: unknown) =>
+    client.postJson("/webclient/api/MyPhone/session", body, { authorization: `Bearer ${bearer}` });
+
+  it("opens a session for a monitored extension without its password; 403 for others", async () => {
+    const client = await start();
+    const bearer = await token(client);
+    const body = { name: "AI", version: "0.1", isHuman: false, impersonate: "100" };
+    const opened = await session(client, bearer, body);
+    expect(opened.status).toBe(200);
+    const { sessionKey } = JSON.parse(opened.text) as { sessionKey: string };
+    const makeCall = Buffer.from("0877ba070e0a0c303034393330313233343536", "hex");
+    expect((await client.myPhone(sessionKey, makeCall)).status).toBe(200);
+    expect(JSON.parse((await client.request("GET", "/__sim/calls")).text)).toMatchObject([
+      { extension: "100", destination: "004930123456" },
+    ]);
+    expect((await session(client, bearer, { ...body, impersonate: "101" })).status).toBe(403);
+    expect((await session(client, bearer, { ...body, impersonate: "999" })).status).toBe(403);
+    expect((await session(client, bearer, { name: "AI" })).status).toBe(401);
+    expect((await session(client, "a.b.c", body)).status).toBe(401);
+  });
+});
+
 describe("REST paths", () => {
   it("lists the monitored DNs with their devices and participants", async () => {
     const client = await start();
@@ -160,7 +193,10 @@ describe("REST paths", () => {
       { dn: "100", device_id: DESK_PHONE, user_agent: "Yealink SIP-T46S" },
       { dn: "100", device_id: SOFTPHONE, user_agent: "3CX Desktop App for Windows 20.0.1" },
     ];
+    // Route point (the client id), queues and extensions, as 3CX's samples expect (§10).
     expect(await cc.getJson("/callcontrol")).toEqual([
+      { dn: "900", type: "Wroutepoint", devices: [], participants: [] },
+      { dn: "800", type: "Wqueue", devices: [], participants: [] },
       { dn: "100", type: "Wextension", devices, participants: [] },
     ]);
     expect(await cc.getJson("/callcontrol/100")).toEqual({
@@ -222,15 +258,19 @@ describe("makecall and drop", () => {
     expect(answer.status).toBe(200);
     const result = JSON.parse(answer.text);
     expect(result).toMatchObject({
-      finalstatus: "Success",
+      finalstatus: 1,
       result: {
         id: expect.any(Number),
-        status: "Dialing",
+        status: "Ringing",
         dn: "100",
+        party_dn: "10000",
         party_caller_id: "+4930123456",
         party_caller_name: "Ada Lovelace",
         device_id: SOFTPHONE,
         party_dn_type: "Wexternalline",
+        direct_control: true,
+        originated_by_dn: "",
+        originated_by_type: "None",
       },
     });
     const id = result.result.id;
@@ -253,11 +293,12 @@ describe("makecall and drop", () => {
     expect((await cc.post("/callcontrol/100/makecall")).status).toBe(400);
     const bad = await cc.post("/callcontrol/100/makecall", { destination: "12a" });
     expect(bad.status).toBe(422);
-    expect(JSON.parse(bad.text)).toMatchObject({
-      finalstatus: "Failure",
+    const refusal = JSON.parse(bad.text);
+    expect(refusal).toMatchObject({
+      finalstatus: -1,
       reasontext: expect.stringContaining("not a dialable number"),
-      result: null,
     });
+    expect(refusal.result).toBeUndefined();
     const unknownDevice = await cc.post("/callcontrol/100/devices/sip%3Ax/makecall", {
       destination: "101",
     });
@@ -273,7 +314,7 @@ describe("makecall and drop", () => {
     const dropped = await cc.post(`/callcontrol/100/participants/${result.id}/drop`, {});
     expect(dropped.status).toBe(200);
     expect(JSON.parse(dropped.text)).toMatchObject({
-      finalstatus: "Success",
+      finalstatus: 1,
       result: { id: result.id },
     });
     expect(await cc.getJson("/callcontrol/100/participants")).toEqual([]);
@@ -322,7 +363,7 @@ describe("/callcontrol/ws events", () => {
   });
 
   it("sends events for calls placed by the web client, and only for monitored DNs", async () => {
-    const client = await start();
+    const client = await start({ callControlUpsetRepeatMs: 0 });
     const bearer = await token(client);
     const events = await EventProbe.open(client.baseUrl, bearer);
     // Extension 101 (not monitored) calls first, then 100 through MPWebService.
@@ -333,7 +374,19 @@ describe("/callcontrol/ws events", () => {
     await client.myPhone(own.sessionKey, makeCall);
     const [event] = await events.waitFor(1);
     const participants = await api(client, bearer).getJson("/callcontrol/100/participants");
-    expect(participants).toMatchObject([{ party_caller_id: "004930123456", status: "Dialing" }]);
+    expect(participants).toMatchObject([
+      {
+        party_caller_id: "004930123456",
+        party_dn: "10000",
+        status: "Ringing",
+        direct_control: false,
+      },
+    ]);
+    // A leg the DN does not control: its own GET is refused, the list shows it (pocket-dial #40).
+    const single = await api(client, bearer).get(
+      `/callcontrol/100/participants/${participants[0].id}`,
+    );
+    expect(single.status).toBe(403);
     expect(event).toMatchObject({
       event: { event_type: 0, entity: `/callcontrol/100/participants/${participants[0].id}` },
     });
@@ -359,20 +412,47 @@ describe("/callcontrol/ws events", () => {
     expect(connections?.items.map((c) => c.id)).toEqual([result.id]);
   });
 
-  it("uses PascalCase keys when asked to", async () => {
-    const client = await start({ callControlEventKeys: "pascal" });
+  it("repeats the Upset of a participant every 750 ms until it is connected", async () => {
+    const client = await start({ answerAfterMs: 1700 });
     const bearer = await token(client);
     const events = await EventProbe.open(client.baseUrl, bearer);
-    await api(client, bearer).post("/callcontrol/100/makecall", { destination: "101" });
-    const [event] = await events.waitFor(1);
-    expect(event).toEqual({
-      Sequence: 1,
-      Event: {
-        EventType: 0,
-        Entity: expect.stringMatching(/^\/callcontrol\/100\/participants\/\d+$/),
-        AttachedData: null,
-      },
+    const started = Date.now();
+    const { result } = JSON.parse(
+      (await api(client, bearer).post("/callcontrol/100/makecall", { destination: "101" })).text,
+    );
+    const entity = `/callcontrol/100/participants/${result.id}`;
+    // created, two repeats (750, 1500 ms), connected at 1700 ms; none after.
+    await events.waitFor(4, 4000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1600);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(events.events.map((e) => (e.event as { entity: string }).entity)).toEqual(
+      Array(4).fill(entity),
+    );
+    expect(events.events.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("answers 200 without a result for a refused destination when the scenario says so", async () => {
+    const client = await start({ scenario: { ...scenario, makeCallRefusedAs: "emptyResult" } });
+    const cc = api(client, await token(client));
+    const answer = await cc.post("/callcontrol/100/makecall", { destination: "12a" });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toEqual({
+      finalstatus: -1,
+      reason: "Failed",
+      reasontext: expect.stringContaining("not a dialable number"),
     });
+  });
+
+  it("closes an event socket whose token a newer one revoked; sends raw frames on request", async () => {
+    const client = await start();
+    const bearer = await token(client);
+    const events = await EventProbe.open(client.baseUrl, bearer);
+    await client.postJson("/__sim/faults", { callControlFrame: '{"hello":1}' });
+    await events.waitFor(1);
+    expect(events.events[0]).toEqual({ hello: 1 });
+    const closed = new Promise((resolve) => events.ws.once("close", resolve));
+    await token(client);
+    await closed;
   });
 
   it("refuses the socket without a valid token (401); dropWebsockets and expireTokens end access", async () => {

@@ -21,9 +21,16 @@ const FaultsRequestSchema = z.strictObject({
   expireTokens: z.boolean().optional(),
   /** Refresh tokens stop working too, so only a new login helps. */
   expireRefreshTokens: z.boolean().optional(),
+  /** The extension's devices register again under new contacts (stale Call Control device ids). */
+  reregisterDevices: z.string().optional(),
+  /** A raw text frame to every Call Control event socket (e.g. one of an unknown shape). */
+  callControlFrame: z.string().max(16_384).optional(),
 });
 
-export function controlRouter(pbx: Pbx): Router {
+/** Sends a raw frame to the Call Control event sockets; returns how many got it. */
+export type RawFrameSender = (frame: string) => number;
+
+export function controlRouter(pbx: Pbx, sendCallControlFrame: RawFrameSender = () => 0): Router {
   return new Router()
     .add("GET", "/__sim/calls", () => json(200, pbx.calls.map(callView)))
     .add("GET", "/__sim/requests", () => json(200, pbx.requestLog))
@@ -32,7 +39,9 @@ export function controlRouter(pbx: Pbx): Router {
       return json(200, { reset: true });
     })
     .add("GET", "/__sim/faults", () => json(200, { active: activeFaults(pbx.faults) }))
-    .add("POST", "/__sim/faults", (request) => applyFaults(pbx, parseJsonObject(request.body)));
+    .add("POST", "/__sim/faults", (request) =>
+      applyFaults(pbx, parseJsonObject(request.body), sendCallControlFrame),
+    );
 }
 
 function iso(ms: number | null): string | null {
@@ -60,7 +69,11 @@ function activeFaults(faults: Faults): Partial<Faults> {
   };
 }
 
-function applyFaults(pbx: Pbx, body: Record<string, unknown> | null | undefined): SimResponse {
+function applyFaults(
+  pbx: Pbx,
+  body: Record<string, unknown> | null | undefined,
+  sendCallControlFrame: RawFrameSender,
+): SimResponse {
   const parsed = FaultsRequestSchema.safeParse(body ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -87,6 +100,16 @@ function applyFaults(pbx: Pbx, body: Record<string, unknown> | null | undefined)
   if (f.expireRefreshTokens) {
     pbx.tokens.revokeAll("refresh");
     applied.push("expireRefreshTokens");
+  }
+  if (f.reregisterDevices !== undefined) {
+    const ext = pbx.extension(f.reregisterDevices);
+    if (!ext) return json(400, { error: `reregisterDevices: no extension ${f.reregisterDevices}` });
+    pbx.reregisterDevices(ext);
+    applied.push("reregisterDevices");
+  }
+  if (f.callControlFrame !== undefined) {
+    sendCallControlFrame(f.callControlFrame);
+    applied.push("callControlFrame");
   }
   return json(200, { active: activeFaults(pbx.faults), applied });
 }

@@ -2,7 +2,7 @@
 
 export { type LoginFailureMode, REFRESH_COOKIE, V18_SESSION_COOKIE } from "./auth-routes.js";
 export { CALLCONTROL_PREFIX } from "./callcontrol-routes.js";
-export { CALLCONTROL_WS_PATH, type EventKeyCase } from "./callcontrol-socket.js";
+export { CALLCONTROL_WS_PATH } from "./callcontrol-socket.js";
 export type { RequestLogEntry } from "./model.js";
 export { LOGIN_REQUIRED_TEXT, MPWEBSERVICE_PATH } from "./myphone-routes.js";
 export {

@@ -49,6 +49,8 @@ export interface SimCall {
   readonly otherPartyName: string | undefined;
   /** Why a refused call failed (the Ack's Message). */
   readonly failure?: string;
+  /** Who placed it: a MyPhone MakeCall (119) or a Call Control makecall. */
+  readonly origin: "myphone" | "callcontrol";
 }
 
 /** One websocket of a session, as the PBX sees it. */
@@ -110,6 +112,8 @@ export interface PbxConfig {
   answerAfterMs: number;
   hangupAfterMs: number | undefined;
   tokenLifetimeSeconds: number;
+  /** Call Control: repeat a not-yet-connected participant's Upset this often (0: never). */
+  upsetRepeatMs: number;
   sessionIdleMs: number;
   lockout: { max: number; windowMs: number };
   latencyMs: number;

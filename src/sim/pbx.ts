@@ -11,6 +11,7 @@ import type {
   CallChangeListener,
   CallStateName,
   Channel,
+  DeviceState,
   ExtensionState,
   Faults,
   LoginAttempt,
@@ -171,7 +172,29 @@ export class Pbx {
     const client = this.apiClients.get(clientId);
     if (!client || !sameSecret(client.apiKey, apiKey)) return undefined;
     this.tokens.revokeSubject(clientId, "client");
-    return this.tokens.issue(clientId, "client");
+    const issued = this.tokens.issue(clientId, "client");
+    for (const listener of this.clientTokenListeners) listener(clientId);
+    return issued;
+  }
+
+  /** Told when a client got a new token (its older ones were revoked). */
+  readonly clientTokenListeners = new Set<(clientId: string) => void>();
+
+  /**
+   * Fault `reregisterDevices`: every device of the extension registers again under a new contact
+   * (a new `rinstance`), as after a phone restart; the old device ids are stale (§10.1 item 3).
+   */
+  reregisterDevices(ext: ExtensionState): void {
+    const devices = ext.devices as DeviceState[];
+    for (const [index, device] of devices.entries()) {
+      const base = device.contact.replace(/;rinstance=[^;]*/, "");
+      const rinstance = randomBytes(6).toString("hex");
+      const [uri, ...params] = base.split(";");
+      devices[index] = {
+        ...device,
+        contact: [`${uri};rinstance=${rinstance}`, ...params].join(";"),
+      };
+    }
   }
 
   /** The API client a still-valid Call Control token belongs to. */
@@ -313,6 +336,7 @@ export class Pbx {
     ext: ExtensionState,
     destination: string | undefined,
     deviceContact: string | undefined,
+    origin: SimCall["origin"] = "myphone",
   ): { call: SimCall; refusal?: Refusal } {
     const refusal = this.checkMakeCall(ext, destination, deviceContact);
     const call: SimCall = {
@@ -326,6 +350,7 @@ export class Pbx {
       endedAt: null,
       otherPartyName: refusal ? undefined : this.nameOfNumber(destination ?? ""),
       ...(refusal ? { failure: refusal.message } : {}),
+      origin,
     };
     this.calls.push(call);
     this.trimCalls();

@@ -72,6 +72,15 @@ describe("loadScenarioFile", () => {
     expect(scenario.apiClients).toEqual([{ clientId: "900", apiKey: "k", monitor: [] }]);
   });
 
+  it("takes queue DNs and how a refused makecall answers, and refuses other values", () => {
+    const parsed = parseScenario({ ...minimal, queues: ["800"], makeCallRefusedAs: "emptyResult" });
+    expect([parsed.queues, parsed.makeCallRefusedAs]).toEqual([["800"], "emptyResult"]);
+    expect(() => parseScenario({ ...minimal, queues: ["8x"] })).toThrow("queues.0");
+    expect(() => parseScenario({ ...minimal, makeCallRefusedAs: "silence" })).toThrow(
+      "makeCallRefusedAs",
+    );
+  });
+
   it("refuses API clients without a key, twice the same id, or monitoring no extension", () => {
     const ext = minimal.extensions[0]!.number;
     const attempt = (apiClients: unknown) => () => parseScenario({ ...minimal, apiClients });

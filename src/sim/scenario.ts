@@ -81,6 +81,14 @@ export const ScenarioSchema = z
     apiClients: z.array(ApiClientSchema).optional(),
     /** false: a licence without the Call Control API (every /callcontrol request gets 403) [?]. */
     callControlLicensed: z.boolean().optional(),
+    /** Queue DNs, listed by `GET /callcontrol` as `Wqueue` beside the extensions (§10). */
+    queues: z.array(z.string().regex(/^[0-9]{2,8}$/, "must be 2 to 8 digits")).optional(),
+    /**
+     * How a Call Control makecall to a refused destination answers: "error" (422 with
+     * `reasontext`, the default) or "emptyResult" (200 with `reasontext` and no `result`, which
+     * 3CX's samples treat as a failure: reference §10 "makecall result").
+     */
+    makeCallRefusedAs: z.enum(["error", "emptyResult"]).optional(),
   })
   .superRefine((scenario, ctx) => {
     checkApiClients(scenario, ctx);
@@ -231,6 +239,7 @@ export const defaultScenario: Scenario = parseScenario(
         ],
       },
     ],
+    queues: ["800"],
     contacts: [
       {
         firstName: "Ada",

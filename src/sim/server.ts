@@ -13,11 +13,7 @@ import type { AddressInfo } from "node:net";
 import { ConfigError } from "../errors.js";
 import { addAuthRoutes, type LoginFailureMode } from "./auth-routes.js";
 import { addCallControlRoutes } from "./callcontrol-routes.js";
-import {
-  CALLCONTROL_WS_PATH,
-  CallControlSockets,
-  type EventKeyCase,
-} from "./callcontrol-socket.js";
+import { CALLCONTROL_WS_PATH, CallControlSockets } from "./callcontrol-socket.js";
 import { CONTROL_PREFIX, controlRouter } from "./control-routes.js";
 import {
   isLoopback,
@@ -71,10 +67,15 @@ export interface SimulatorOptions {
    * Default: the scenario's `callControlLicensed`, else true.
    */
   callControlLicensed?: boolean;
-  /** Unit of a client_credentials `expires_in`: "seconds" (20.0.9 on, default) or "minutes". */
-  callControlExpiresIn?: "seconds" | "minutes";
-  /** Key casing of Call Control events (reference §10 "Casing"). Default "snake". */
-  callControlEventKeys?: EventKeyCase;
+  /**
+   * `expires_in` of a client_credentials token: a fixed number of seconds whatever the JWT's `exp`
+   * (default 60, as a live PBX sent on a token valid about an hour, §10.1 item 4), or the real
+   * lifetime in "seconds" (20.0.9 on) or "minutes" (before).
+   */
+  callControlExpiresIn?: "seconds" | "minutes" | number;
+  /** Call Control: a participant not yet connected gets its Upset again this often. Default 750
+   *  (pocket-dial, §10.1 item 1); 0 never. */
+  callControlUpsetRepeatMs?: number;
 }
 
 export interface Simulator {
@@ -103,12 +104,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   addMyPhoneRoutes(router, pbx);
   // The Call Control API came with V20 (reference §10): a V18 answers 404 to all of it.
   if (settings.pbxVersion === 20) addCallControlRoutes(router, pbx);
-  const control = controlRouter(pbx);
+  const control = controlRouter(pbx, (frame) => apiSockets?.sendRaw(frame) ?? 0);
   const sockets = new WebclientSockets(pbx, settings.addpIntervalMs);
-  const apiSockets =
-    settings.pbxVersion === 20
-      ? new CallControlSockets(pbx, settings.callControlEventKeys)
-      : undefined;
+  const apiSockets = settings.pbxVersion === 20 ? new CallControlSockets(pbx) : undefined;
   const pending = new Set<NodeJS.Timeout>();
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
@@ -180,8 +178,8 @@ function resolveOptions(options: SimulatorOptions) {
     now: options.now ?? Date.now,
     callControlLicensed:
       options.callControlLicensed ?? options.scenario?.callControlLicensed ?? true,
-    callControlExpiresIn: options.callControlExpiresIn ?? "seconds",
-    callControlEventKeys: options.callControlEventKeys ?? "snake",
+    callControlExpiresIn: options.callControlExpiresIn ?? 60,
+    upsetRepeatMs: options.callControlUpsetRepeatMs ?? 750,
   };
   const problem = checkSettings(settings);
   if (problem) throw new ConfigError(`Invalid simulator option: ${problem}`);
@@ -199,8 +197,8 @@ function checkSettings(s: {
   sessionIdleMs: number;
   loginFailure: string;
   lockout: { max: number; windowMs: number };
-  callControlExpiresIn: string;
-  callControlEventKeys: string;
+  callControlExpiresIn: string | number;
+  upsetRepeatMs: number;
 }): string | undefined {
   if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535) return `port ${s.port}`;
   if (s.pbxVersion !== 20 && s.pbxVersion !== 18) return `pbxVersion ${s.pbxVersion} (20 or 18)`;
@@ -223,11 +221,16 @@ function checkSettings(s: {
   if (s.loginFailure !== "status" && s.loginFailure !== "http401")
     return `loginFailure ${s.loginFailure}`;
   if (!(s.lockout.max >= 1) || !(s.lockout.windowMs > 0)) return "lockout (max >= 1, windowMs > 0)";
-  if (s.callControlExpiresIn !== "seconds" && s.callControlExpiresIn !== "minutes") {
-    return `callControlExpiresIn ${s.callControlExpiresIn} ("seconds" or "minutes")`;
+  const unit = s.callControlExpiresIn;
+  if (
+    typeof unit === "number"
+      ? !(Number.isInteger(unit) && unit > 0)
+      : unit !== "seconds" && unit !== "minutes"
+  ) {
+    return `callControlExpiresIn ${unit} ("seconds", "minutes" or a whole number of seconds)`;
   }
-  if (s.callControlEventKeys !== "snake" && s.callControlEventKeys !== "pascal") {
-    return `callControlEventKeys ${s.callControlEventKeys} ("snake" or "pascal")`;
+  if (!Number.isFinite(s.upsetRepeatMs) || s.upsetRepeatMs < 0) {
+    return `callControlUpsetRepeatMs ${s.upsetRepeatMs} (must be >= 0)`;
   }
   return undefined;
 }

@@ -181,7 +181,7 @@ describe("dial3cx doctor on a healthy PBX", () => {
     );
     expect(lines[2]).toMatch(/^– TLS +plain http: .* → use https:\/\//);
     expect(lines[9]).toMatch(
-      /^✓ Call Control driver +token granted to API client 900, extension 100 monitored, 2 devices: Yealink T46S, 3CX app \(Windows\), events open$/,
+      /^✓ Call Control driver +token granted to API client 900, extension 100 monitored, 2 devices: Yealink T46S, 3CX app \(Windows\), events open; PBX seen: token .*$/,
     );
     expect(lines[10]).toBe("Driver: auto → Call Control");
   });

@@ -3,10 +3,13 @@
 // tagged with what went wrong (wrong key, no API, no licence, DN not monitored), so that `auto`
 // driver selection and `dial3cx doctor` can tell them apart without parsing messages.
 //
-// Token lifetime: `expires_in` is seconds since 20.0.9 and was minutes before (§2, §12.4). A value
-// above 600 can only be seconds; one of 600 or less may be either, and is read as seconds, the
-// shorter reading: at worst a token is replaced early, never used after it expired. A 401 still
-// gets one new token, whatever the clock said.
+// Token lifetime: from the JWT's `exp` (minus `iat`, so that the two clocks need not agree), as
+// bonvies and pocket-dial do on live PBXs: a live PBX sent `expires_in: 60` on a token valid an
+// hour (§10.1 item 4), and a client trusting it would renew every minute, each time revoking the
+// token every other user of the API client holds. Without a readable `exp`, `expires_in` is read as
+// seconds (minutes before 20.0.9: the shorter reading is the safe one). A 401 still gets one new
+// token, whatever the clock said. Renewal is single-flight per API client and PBX, and tells the
+// listeners (the drivers' event sockets reconnect with it: 3CX revokes the old one at once).
 import {
   AuthError,
   type Dial3cxError,
@@ -50,12 +53,19 @@ export function callControlProblem(error: unknown): CallControlProblem | undefin
 }
 
 const TOKEN_PATH = "/connect/token";
-/** Renew this long before the computed expiry, and never later than 90 % into the lifetime. */
-const RENEW_MARGIN_MS = 30_000;
+/** Renew this long before the computed expiry (bonvies: 5 minutes), and never later than 90 %
+ *  into the lifetime. */
+const RENEW_MARGIN_MS = 5 * 60_000;
 
 interface Token {
   value: string;
   renewAt: number;
+}
+
+/** What the token answers showed: `expires_in` and the JWT's own lifetime, in seconds. */
+export interface TokenLifetimes {
+  expiresIn: number | undefined;
+  jwtLifetime: number | undefined;
 }
 
 /**
@@ -66,6 +76,9 @@ interface Token {
 interface TokenSlot {
   token?: Token;
   fetching?: Promise<string>;
+  /** Told each new token. */
+  listeners: Set<(token: string) => void>;
+  lifetimes?: TokenLifetimes;
 }
 
 const tokenSlots = new Map<string, TokenSlot>();
@@ -74,7 +87,7 @@ function slotFor(origin: string, clientId: string): TokenSlot {
   const key = `${clientId}@${origin}`;
   let slot = tokenSlots.get(key);
   if (!slot) {
-    slot = {};
+    slot = { listeners: new Set() };
     tokenSlots.set(key, slot);
   }
   return slot;
@@ -93,6 +106,27 @@ export class CallControlApi {
 
   get clientId(): string {
     return this.credentials.clientId;
+  }
+
+  /** The token in use, if any (it may have expired). */
+  currentToken(): string | undefined {
+    return this.slot.token?.value;
+  }
+
+  /** When the current token is due for renewal (epoch ms by `now`), if one is held. */
+  renewsAt(): number | undefined {
+    return this.slot.token?.renewAt;
+  }
+
+  /** What the last token answer said about its lifetime (for `doctor`). */
+  tokenLifetimes(): TokenLifetimes | undefined {
+    return this.slot.lifetimes;
+  }
+
+  /** Calls `listener` with every new token of this API client; returns the unsubscribe. */
+  onNewToken(listener: (token: string) => void): () => void {
+    this.slot.listeners.add(listener);
+    return () => this.slot.listeners.delete(listener);
   }
 
   /** A token believed valid: the current one, or a new one when it is due. */
@@ -130,18 +164,22 @@ export class CallControlApi {
     const body = PbxHttp.json(response);
     const accessToken = pick(body, "access_token");
     if (response.status === 200 && typeof accessToken === "string" && accessToken !== "") {
-      this.slot.token = { value: accessToken, renewAt: this.renewAt(pick(body, "expires_in")) };
+      const expiresIn = Number(pick(body, "expires_in"));
+      const jwtLifetime = jwtLifetimeSeconds(accessToken);
+      this.slot.lifetimes = {
+        expiresIn: Number.isFinite(expiresIn) ? expiresIn : undefined,
+        jwtLifetime,
+      };
+      this.slot.token = { value: accessToken, renewAt: this.renewAt(jwtLifetime ?? expiresIn) };
+      for (const listener of this.slot.listeners) listener(accessToken);
       return accessToken;
     }
     throw this.tokenRefused(response, body);
   }
 
-  private renewAt(expiresIn: unknown): number {
-    const seconds = Number(expiresIn);
+  private renewAt(seconds: number): number {
     // No usable lifetime: renew on the first 401 only.
     if (!Number.isFinite(seconds) || seconds <= 0) return Number.POSITIVE_INFINITY;
-    // Seconds either way: above 600 it cannot be minutes (ten hours), at or below 600 the shorter
-    // reading is the safe one (see the header).
     const lifetimeMs = seconds * 1000;
     const margin = Math.min(RENEW_MARGIN_MS, lifetimeMs * 0.1);
     return this.now() + lifetimeMs - margin;
@@ -270,6 +308,28 @@ export class CallControlApi {
     const list = await this.request("GET", "/callcontrol").catch(() => undefined);
     if (list?.status !== 200) return true;
     return listedDns(PbxHttp.json(list)).includes(dn);
+  }
+}
+
+/**
+ * The lifetime a JWT claims (`exp − iat`, seconds), or undefined when it is no JWT or lacks them.
+ * The signature is not checked: the token is the PBX's business, the lifetime only a schedule.
+ */
+export function jwtLifetimeSeconds(token: string): number | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as {
+      exp?: unknown;
+      iat?: unknown;
+      nbf?: unknown;
+    };
+    const exp = Number(claims.exp);
+    const issued = Number(claims.iat ?? claims.nbf);
+    if (!Number.isFinite(exp) || !Number.isFinite(issued) || exp <= issued) return undefined;
+    return exp - issued;
+  } catch {
+    return undefined;
   }
 }
 

@@ -118,7 +118,7 @@ describe("CallControlDriver", () => {
     await driver.makeCall("004930123456", { id: WINDOWS_APP, contact: WINDOWS_APP });
     await until(() => events.some(([type]) => type === "ended"));
     expect(events.map(([type, call]) => [type, call.state])).toEqual([
-      ["created", "dialing"],
+      ["created", "ringing"],
       ["updated", "connected"],
       ["ended", "ended"],
     ]);
@@ -240,15 +240,19 @@ describe("CallControlDriver", () => {
     expect(await getJson<unknown[]>(pbx.wire, "/__sim/calls")).toHaveLength(1);
   });
 
-  it("renews a token early when expires_in is small, whether it meant seconds or minutes", async () => {
+  it("renews a token by its JWT lifetime, whatever unit expires_in was meant in", async () => {
     let now = Date.now();
-    const pbx = await simulator({ callControlExpiresIn: "minutes", tokenLifetimeSeconds: 3600 });
+    const pbx = await simulator({ callControlExpiresIn: "minutes", tokenLifetimeSeconds: 1200 });
     const driver = await driverFor(pbx, { events: false });
-    // expires_in is 60 (minutes); read as 60 seconds, the token is renewed after 54 s.
+    // expires_in is 20 (minutes); the JWT says 1200 s: renewed 10 % before its end, at 1080 s.
     const api = driver.api as unknown as { now: () => number };
     api.now = () => now;
     await driver.makeCall("101");
     now += 55_000;
+    await driver.makeCall("101");
+    now += 1000_000;
+    await driver.makeCall("101");
+    now += 30_000;
     await driver.makeCall("101");
     const tokens = (await requestLines(pbx.wire)).filter((l) => l.includes("/connect/token"));
     expect(tokens).toEqual(["POST /connect/token 200", "POST /connect/token 200"]);
@@ -281,19 +285,188 @@ describe("CallControlDriver", () => {
     await driver.hangup(driver.calls()[0]!.id);
     expect(events.map(([type]) => type)).toEqual(["created", "ended", "created", "ended"]);
   });
+});
 
-  it("reads PascalCase events as well as snake_case ones", async () => {
-    const pbx = await simulator({ callControlEventKeys: "pascal", hangupAfterMs: 20 });
+/** The participant GETs in the request log: per-id and list. */
+async function participantGets(wire: WireClient) {
+  const lines = await requestLines(wire);
+  return {
+    single: lines.filter((l) => /^GET \/callcontrol\/100\/participants\/\d+ /.test(l)),
+    list: lines.filter((l) => l.startsWith("GET /callcontrol/100/participants ")),
+  };
+}
+
+describe("Call Control as live PBXs speak it (reference §10, §10.1)", () => {
+  it("1: a makecall answered 200 without result.id is a failure, with the PBX's reasontext", async () => {
+    const pbx = await simulator({
+      scenario: { ...scenario, makeCallRefusedAs: "emptyResult" },
+    });
     const driver = await driverFor(pbx);
+    const error = await failure(driver.makeCall("12a"));
+    expect(error).toBeInstanceOf(RejectedError);
+    expect(error.message).toMatch(/^The PBX refused the call to 12a: .*not a dialable number/);
+    expect((error as RejectedError).exitCode).toBe(4);
+    expect(driver.observations().makeCallWithoutResult).toBe(1);
+    expect(driver.calls()).toEqual([]);
+    expect(await requestLines(pbx.wire)).toContain("POST /callcontrol/100/makecall 200");
+  });
+
+  it("2: reads the bare {EventType, Entity} form too, and logs an unknown frame once", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000, callControlUpsetRepeatMs: 0 });
+    const debug: string[] = [];
+    const driver = await driverFor(pbx, { onDebug: (line) => debug.push(line) });
     const events = recordCalls(driver);
-    const web = await clientFor(pbx, { events: false });
-    await web.makeCall("101");
-    await until(() => events.length === 3);
+    await driver.makeCall("101");
+    const id = driver.calls()[0]!.id;
+    const bare = {
+      EventType: 1,
+      Entity: `/callcontrol/100/participants/${id}`,
+      AttachedData: null,
+    };
+    await pbx.wire.postJson("/__sim/faults", { callControlFrame: JSON.stringify(bare) });
+    await until(() => events.length === 2);
+    expect(events.map(([type]) => type)).toEqual(["created", "ended"]);
+    for (let n = 0; n < 2; n++) {
+      await pbx.wire.postJson("/__sim/faults", { callControlFrame: '{"hello":"world"}' });
+    }
+    // DTMF and Response events are known, only not acted on.
+    const dtmf = { sequence: 9, event: { event_type: 2, entity: "", attached_data: {} } };
+    await pbx.wire.postJson("/__sim/faults", { callControlFrame: JSON.stringify(dtmf) });
+    await until(() => driver.observations().unknownFrames === 2);
+    await until(() => driver.observations().wrappedEvents >= 2);
+    expect(debug).toEqual(["Call Control event socket: a frame of an unknown shape, {hello}"]);
+    expect(driver.observations().unwrappedEvents).toBe(1);
+  });
+
+  it("3: coalesces the Upsets 3CX repeats while a call rings: far fewer GETs, no change lost", async () => {
+    const pbx = await simulator({ answerAfterMs: 1200, callControlUpsetRepeatMs: 20 });
+    const driver = await driverFor(pbx, { upsetRecheckMs: 300 });
+    const events = recordCalls(driver);
+    await driver.makeCall("101");
+    await until(() => events.some(([, call]) => call.state === "connected"), 4000);
+    const { single } = await participantGets(pbx.wire);
+    const upsets = driver.observations().upsets;
+    // ~60 Upsets in 1.2 s; one GET each would be ~60. Coalesced: about one per 300 ms.
+    expect(upsets).toBeGreaterThan(30);
+    expect(single.length).toBeLessThanOrEqual(8);
     expect(events.map(([type, call]) => [type, call.state])).toEqual([
       ["created", "dialing"],
       ["updated", "connected"],
+    ]);
+  });
+
+  it("3: keeps at most one GET in flight per participant, even when the PBX is slow", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000, callControlUpsetRepeatMs: 10 });
+    const driver = await driverFor(pbx, { upsetRecheckMs: 0 });
+    await driver.makeCall("101");
+    await pbx.wire.postJson("/__sim/faults", { latencyMs: 100 });
+    const before = (await participantGets(pbx.wire)).single.length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await pbx.wire.postJson("/__sim/faults", { latencyMs: 0 });
+    const during = (await participantGets(pbx.wire)).single.length - before;
+    // 60 Upsets in 600 ms, GETs of 100 ms one after the other: at most ~7.
+    expect(driver.observations().upsets).toBeGreaterThan(30);
+    expect(during).toBeLessThanOrEqual(8);
+  });
+
+  it("4: reads a leg whose own GET answers 403 from the participant list", async () => {
+    const pbx = await simulator({ answerAfterMs: 80, hangupAfterMs: 80 });
+    const driver = await driverFor(pbx);
+    const events = recordCalls(driver);
+    const problems: Error[] = [];
+    driver.on("problem", (error) => problems.push(error));
+    const web = await clientFor(pbx, { events: false });
+    await web.makeCall("+49 30 123456");
+    await until(() => events.length === 3);
+    expect(events.map(([type, call]) => [type, call.state])).toEqual([
+      ["created", "ringing"],
+      ["updated", "connected"],
       ["ended", "ended"],
     ]);
+    expect(events[0]![1]).toMatchObject({ number: "004930123456", incoming: false });
+    const { single, list } = await participantGets(pbx.wire);
+    expect(single).toEqual([expect.stringMatching(/ 403$/)]);
+    expect(list.length).toBeGreaterThanOrEqual(1);
+    expect(driver.observations().participant403).toBe(1);
+    expect(problems).toEqual([]);
+  });
+
+  it("4: a 404 on the device path re-reads the devices once and calls the same phone", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const driver = await driverFor(pbx);
+    const devices: string[] = [];
+    driver.on("device", ({ type }) => devices.push(type));
+    const stale = driver.devices()[1]!;
+    await pbx.wire.postJson("/__sim/faults", { reregisterDevices: "100" });
+    await driver.makeCall("101", stale);
+    const fresh = driver.devices().find((d) => d.userAgent === stale.userAgent)!;
+    expect(fresh.contact).not.toBe(stale.contact);
+    const lines = (await requestLines(pbx.wire)).filter((l) => l.includes("/callcontrol/100/dev"));
+    expect(lines).toEqual([
+      `POST /callcontrol/100/devices/${encodeURIComponent(stale.contact)}/makecall 404`,
+      "GET /callcontrol/100/devices 200",
+      `POST /callcontrol/100/devices/${encodeURIComponent(fresh.contact)}/makecall 200`,
+    ]);
+    const [call] = await getJson<Array<{ device: string }>>(pbx.wire, "/__sim/calls");
+    expect(call!.device).toBe(fresh.contact);
+    expect(devices).toEqual(["unregistered", "unregistered", "registered", "registered"]);
+    expect(driver.observations().staleDevice404).toBe(1);
+  });
+
+  it("5: takes the token's lifetime from the JWT, and moves the socket to a renewed token", async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const pbx = await simulator({ answerAfterMs: 60_000, now: clock });
+    const driver = await driverFor(pbx);
+    (driver.api as unknown as { now: () => number }).now = clock;
+    const states: ConnectionState[] = [];
+    driver.on("connection", (state) => states.push(state));
+    const events = recordCalls(driver);
+    const tokens = async () =>
+      (await requestLines(pbx.wire)).filter((l) => l.startsWith("POST /connect/token"));
+    // expires_in says 60, the JWT an hour: no renewal after a minute...
+    now += 120_000;
+    await driver.makeCall("101");
+    expect(await tokens()).toHaveLength(1);
+    expect(driver.api.tokenLifetimes()).toEqual({ expiresIn: 60, jwtLifetime: 3600 });
+    // ...but five minutes before the JWT expires, single-flight: one token for two requests.
+    now += 3600_000 - 120_000 - 299_000;
+    await Promise.all([driver.makeCall("101"), driver.makeCall("101")]);
+    expect(await tokens()).toHaveLength(2);
+    // The socket follows the new token (the PBX closed the old one) without a reconnect.
+    await until(
+      async () =>
+        (await requestLines(pbx.wire)).filter((l) => l === "GET /callcontrol/ws 101").length === 2,
+    );
+    await until(() => driver.followsEvents());
+    for (const call of driver.calls()) await driver.hangup(call.id);
+    await driver.makeCall("101");
+    const web = await clientFor(pbx, { events: false });
+    await web.hangupAll();
+    await until(() => events.filter(([type]) => type === "ended").length === 4);
+    expect(states).toEqual([]);
+    expect(driver.observations().socketTokenSwaps).toBe(1);
+    const ws = (await requestLines(pbx.wire)).filter((l) => l.startsWith("GET /callcontrol/ws"));
+    expect(ws).toEqual(["GET /callcontrol/ws 101", "GET /callcontrol/ws 101"]);
+  });
+
+  it("6: a hang-up while the makecall is in flight drops its leg as soon as its id is known", async () => {
+    const pbx = await simulator({ answerAfterMs: 60_000 });
+    const client = await clientFor(pbx, {
+      driver: "callcontrol",
+      callControl: { clientId: "900", apiKey: API_KEY },
+    });
+    const events = recordCalls(client);
+    await pbx.wire.postJson("/__sim/faults", { latencyMs: 200 });
+    const placing = client.makeCall("+49 30 123456");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await client.hangupAll()).toEqual([]); // nothing to see yet
+    await placing;
+    await until(() => events.some(([type]) => type === "ended"));
+    const [call] = await getJson<Array<{ state: string }>>(pbx.wire, "/__sim/calls");
+    expect(call!.state).toBe("ended");
+    expect(client.calls()).toEqual([]);
+    expect((client.driver as CallControlDriver).observations().cancelledMakeCalls).toBe(1);
   });
 });
 
@@ -319,8 +492,9 @@ describe("every operation through both drivers (Dial3cxClient)", () => {
       await call.hangup();
       await call.wait();
       await until(() => events.length === 3);
+      // Call Control shows an outside call as Ringing (§10); the web client as dialling.
       expect(events.map(([type, info]) => [type, info.state])).toEqual([
-        ["created", "dialing"],
+        ["created", kind === "callcontrol" ? "ringing" : "dialing"],
         ["updated", "connected"],
         ["ended", "ended"],
       ]);

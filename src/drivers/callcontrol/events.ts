@@ -6,7 +6,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type WebSocket from "ws";
 import { NetworkError } from "../../errors.js";
 import { type TlsTrust, tlsConnectOptions, toTlsError } from "../tls.js";
-import { type ControlEvent, readEvent } from "./model.js";
+import { type ControlEvent, readEventFrame } from "./model.js";
 
 export const EVENTS_PATH = "/callcontrol/ws";
 
@@ -23,6 +23,8 @@ export type EventSocketCloseReason = "closed" | "dropped" | "quiet";
 
 export interface EventSocketEvents {
   event: [ControlEvent];
+  /** A frame that is no event this driver knows: its shape, for a debug line. */
+  unknown: [string];
   close: [EventSocketCloseReason];
 }
 
@@ -42,6 +44,9 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
     super();
   }
 
+  /** The bearer token the socket was opened with. */
+  token = "";
+
   static async open(options: EventSocketOptions): Promise<EventSocket> {
     const url = new URL(EVENTS_PATH, options.base);
     url.protocol = options.base.protocol === "https:" ? "wss:" : "ws:";
@@ -53,6 +58,7 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
       handshakeTimeout: options.timeoutMs ?? 10_000,
     });
     const events = new EventSocket(socket);
+    events.token = options.token;
     return events.waitForOpen(url.host, options.pingIntervalMs ?? 15_000);
   }
 
@@ -88,9 +94,13 @@ export class EventSocket extends EventEmitter<EventSocketEvents> {
 
   private listen(pingIntervalMs: number): void {
     this.socket.on("message", (data, isBinary) => {
-      if (isBinary) return;
-      const event = readEvent(String(data));
-      if (event) this.emit("event", event);
+      if (isBinary) {
+        this.emit("unknown", "binary frame");
+        return;
+      }
+      const read = readEventFrame(String(data));
+      if (read.kind === "event") this.emit("event", read.event);
+      else this.emit("unknown", read.shape);
     });
     this.socket.on("pong", () => {
       this.awaitingPong = false;

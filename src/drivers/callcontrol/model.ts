@@ -1,6 +1,7 @@
 // The Call Control API's JSON (reference §10) read into driver terms: DN info, devices and
-// participants, and the event frames of `/callcontrol/ws`. Keys are read in any casing
-// (`event_type`, `EventType`, `eventType`): one capture shows snake_case, another client PascalCase.
+// participants, makecall results and the event frames of `/callcontrol/ws`. Keys are read in any
+// casing (`event_type`, `EventType`, `eventType`): 3CX sends snake_case [A][L]; its docs and one
+// untested client use PascalCase names.
 import type { CallState, DriverCall, DriverDevice } from "../driver.js";
 
 /** A JSON object's value under `name`, ignoring case and underscores. */
@@ -24,6 +25,8 @@ function pickString(object: unknown, name: string): string | undefined {
 export interface Participant {
   id: string;
   status: string;
+  /** `direct_control`: the DN may act on this leg (its own makecall's leg) [L pocket-dial]. */
+  directControl: boolean;
   dn: string | undefined;
   partyCallerId: string | undefined;
   partyDn: string | undefined;
@@ -39,6 +42,7 @@ export function readParticipant(value: unknown): Participant | undefined {
   return {
     id,
     status: pickString(value, "status") ?? "",
+    directControl: pick(value, "direct_control") === true,
     dn: pickString(value, "dn"),
     partyCallerId: pickString(value, "party_caller_id") || undefined,
     partyDn: pickString(value, "party_dn") || undefined,
@@ -70,6 +74,23 @@ export function toDriverCall(participant: Participant, dn: string, outgoing: boo
   };
   if (participant.partyCallerName) call.name = participant.partyCallerName;
   return call;
+}
+
+/**
+ * `finalstatus` of a CallControlResultResponse: 3CX's enum CallRequestStatus (Failed = -1,
+ * Rejected = 0, Success = 1) [A], or the name as a string (XAPI types it so [A]). Undefined when
+ * absent or unreadable: success is then judged by `result.id` alone.
+ */
+export function readFinalStatus(value: unknown): "success" | "failed" | "rejected" | undefined {
+  if (value === 1 || value === "1") return "success";
+  if (value === 0 || value === "0") return "rejected";
+  if (value === -1 || value === "-1") return "failed";
+  if (typeof value !== "string") return undefined;
+  const name = value.trim().toLowerCase();
+  if (name === "success") return "success";
+  if (name === "rejected") return "rejected";
+  if (name === "failed" || name === "failure") return "failed";
+  return undefined;
 }
 
 /** A device object (`{dn, device_id, user_agent}`); its SIP contact is its id. */
@@ -106,6 +127,12 @@ function readList<T>(value: unknown, read: (item: unknown) => T | undefined): T[
   return Array.isArray(value) ? value.flatMap((item) => read(item) ?? []) : [];
 }
 
+/** The DN types a `GET /callcontrol` answer lists (`Wroutepoint`, `Wqueue`, `Wextension`, …). */
+export function listedTypes(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return [...new Set(value.flatMap((item) => pickString(item, "type") ?? []))];
+}
+
 /** The DNs a `GET /callcontrol` answer lists. */
 export function listedDns(value: unknown): string[] {
   return Array.isArray(value) ? value.flatMap((item) => pickString(item, "dn") ?? []) : [];
@@ -113,30 +140,89 @@ export function listedDns(value: unknown): string[] {
 
 // ---- events ----
 
+/** 3CX's EventType (call-control-examples `types.ts` [A]; 4 = Response in 3CX's docs [A]). */
 export const EVENT_UPSERT = 0;
 export const EVENT_REMOVE = 1;
+export const EVENT_DTMF = 2;
+export const EVENT_PROMPT_FINISHED = 3;
+export const EVENT_RESPONSE = 4;
+const KNOWN_EVENT_TYPES = new Set([
+  EVENT_UPSERT,
+  EVENT_REMOVE,
+  EVENT_DTMF,
+  EVENT_PROMPT_FINISHED,
+  EVENT_RESPONSE,
+]);
 
 export interface ControlEvent {
   sequence: number | undefined;
   type: number;
-  /** A path such as `/callcontrol/101/participants/5`. */
+  /** A path such as `/callcontrol/101/participants/5`; "" when the event names none. */
   entity: string;
+  /** `{sequence, event: {...}}` as 3CX sends it, or the bare `{EventType, Entity, ...}`. */
+  shape: "wrapped" | "unwrapped";
 }
 
-/** One frame of `/callcontrol/ws`, or undefined when it is not an event. */
-export function readEvent(frame: string): ControlEvent | undefined {
+export type EventFrame =
+  | { kind: "event"; event: ControlEvent }
+  /** `shape`: a short description of what came, for a debug line (no values). */
+  | { kind: "unknown"; shape: string };
+
+/**
+ * One text frame of `/callcontrol/ws`: the wrapped form 3CX sends (`{sequence, event:
+ * {event_type, entity, attached_data}}` [A][L]) or the bare struct 3CX's docs describe
+ * (`{EventType, Entity, AttachedData}` [A], read so by getrav [R]). Keys in any casing.
+ */
+export function readEventFrame(frame: string): EventFrame {
   let value: unknown;
   try {
     value = JSON.parse(frame);
   } catch {
-    return undefined;
+    return { kind: "unknown", shape: "not JSON" };
   }
-  const event = pick(value, "event");
-  const type = pick(event, "event_type");
-  const entity = pick(event, "entity");
-  if (typeof type !== "number" || typeof entity !== "string") return undefined;
-  const sequence = pick(value, "sequence");
-  return { sequence: typeof sequence === "number" ? sequence : undefined, type, entity };
+  const wrapped = pick(value, "event");
+  const body = wrapped !== undefined ? wrapped : value;
+  const type = toEventType(pick(body, "event_type"));
+  const entity = pick(body, "entity");
+  if (
+    type !== undefined &&
+    KNOWN_EVENT_TYPES.has(type) &&
+    (typeof entity === "string" || entity === undefined || entity === null)
+  ) {
+    const sequence = pick(value, "sequence");
+    return {
+      kind: "event",
+      event: {
+        sequence: typeof sequence === "number" ? sequence : undefined,
+        type,
+        entity: typeof entity === "string" ? entity : "",
+        shape: wrapped !== undefined ? "wrapped" : "unwrapped",
+      },
+    };
+  }
+  return { kind: "unknown", shape: describeShape(value, body, type) };
+}
+
+/** For compatibility: the event of a frame, or undefined. */
+export function readEvent(frame: string): ControlEvent | undefined {
+  const read = readEventFrame(frame);
+  return read.kind === "event" ? read.event : undefined;
+}
+
+function toEventType(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isInteger(value)) return value;
+  if (typeof value === "string" && /^[0-9]+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function describeShape(value: unknown, body: unknown, type: number | undefined): string {
+  if (value === null || typeof value !== "object") return `JSON ${typeof value}`;
+  const keys = (object: unknown) =>
+    object !== null && typeof object === "object" && !Array.isArray(object)
+      ? Object.keys(object).sort().join(",")
+      : typeof object;
+  const inner = body === value ? "" : ` event{${keys(body)}}`;
+  return `{${keys(value)}}${inner}${type === undefined ? "" : ` event_type ${type}`}`;
 }
 
 export type EntityRef =

@@ -1,10 +1,17 @@
 // The 3CX web-client driver: login, MyPhone session, event channel, MyInfo kept current from the
 // pushes, and the call operations. It re-creates an expired session once per failed request (the
 // PBX refused that request, so sending it again cannot place a second call) and reconnects a
-// dropped channel with backoff. Rejected credentials are never retried.
+// dropped channel with backoff. Rejected credentials are never retried. Instead of a password it
+// can log in as an API client that opens the extension's session (`impersonate`, 3CX 20.0.8+).
 import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
-import { BadInputError, NetworkError, NotLoggedInError, ProtocolError } from "../../errors.js";
+import {
+  AuthError,
+  BadInputError,
+  NetworkError,
+  NotLoggedInError,
+  ProtocolError,
+} from "../../errors.js";
 import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
 import {
   ActionType,
@@ -18,6 +25,7 @@ import {
   RequestMyInfoSchema,
 } from "../../protocol/gen/myphone_pb.js";
 import { applyMyInfoUpdate } from "../../protocol/myinfo-state.js";
+import type { CallControlCredentials } from "../callcontrol/api.js";
 import type {
   CallState,
   Driver,
@@ -46,10 +54,28 @@ import { toDriverDevice } from "./registrations.js";
 
 export type PasswordSource = string | (() => Promise<string>);
 
+/** The PBX would not open a session for the extension through the API client. */
+function impersonationRefused(
+  clientId: string,
+  extension: string,
+  error: SessionRefusedError,
+): AuthError {
+  return new AuthError(
+    `The PBX refused to open a session for extension ${extension} through API client "${clientId}" (HTTP ${error.status}). Acting for an extension without its password needs 3CX 20.0.8 or later and the extension under Admin Console → Integrations → API → ${clientId} → "Extensions to monitor". (This login follows 3CX's own test code; it has not yet been seen on a live PBX: auth = "password" is the proven way.)`,
+  );
+}
+
 export interface WebClientOptions {
   pbx: string;
   extension: string;
   password?: PasswordSource;
+  /**
+   * Log in as an API client instead of with the password: its client_credentials token opens a
+   * MyPhone session for `extension` (`"impersonate"`, 3CX 20.0.8+; shown by 3CX's own test code,
+   * not yet seen on a live PBX). The client must list the extension under "Extensions to
+   * monitor" [?]. Its token is shared with every other user of the client in this process.
+   */
+  impersonate?: CallControlCredentials;
   securityCode?: string;
   tls?: TlsOptions;
   pbxVersion?: "auto" | PbxVersion;
@@ -231,6 +257,10 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
    * and a refused code counts as a failed login towards the PBX's address lockout.
    */
   private async logInAndOpenSession(securityCode?: string): Promise<void> {
+    if (this.options.impersonate) {
+      await this.openImpersonatedSession(this.options.impersonate);
+      return;
+    }
     const password = await this.password();
     try {
       this.credentials = await logIn(this.http, {
@@ -257,10 +287,41 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     }
   }
 
+  /**
+   * A MyPhone session for the extension, opened with the API client's token. A token the PBX
+   * refuses (401) is replaced once; a refusal with a fresh token is explained and not repeated.
+   */
+  private async openImpersonatedSession(client: CallControlCredentials): Promise<void> {
+    const { CallControlApi } = await import("../callcontrol/api.js");
+    const api = new CallControlApi(this.http, client);
+    const extension = this.options.extension;
+    const open = (token: string) =>
+      openMyPhoneSession(this.http, { pbxVersion: 20, accessToken: token }, extension);
+    const first = await api.validToken();
+    try {
+      this.session = await open(first);
+    } catch (error) {
+      if (!(error instanceof SessionRefusedError)) throw error;
+      if (error.status !== 401) throw impersonationRefused(client.clientId, extension, error);
+      try {
+        this.session = await open(await api.tokenAfter(first));
+      } catch (again) {
+        if (!(again instanceof SessionRefusedError)) throw again;
+        throw impersonationRefused(client.clientId, extension, again);
+      }
+    }
+    // The client's token stays with the API client: nothing of it is kept with the session.
+    this.credentials = { pbxVersion: 20 };
+  }
+
   /** Replaces an expired session: refresh token first (V20), else one full login. */
   private renewSession(): Promise<void> {
     this.renewing ??= (async () => {
       try {
+        if (this.options.impersonate) {
+          await this.openImpersonatedSession(this.options.impersonate);
+          return;
+        }
         const refreshed =
           this.credentials?.pbxVersion === 20 ? await this.refreshWithSavedToken() : undefined;
         if (refreshed) {

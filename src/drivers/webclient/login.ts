@@ -149,19 +149,37 @@ export async function refreshAccessToken(http: PbxHttp): Promise<Credentials | u
   return { pbxVersion: 20, ...tokenFields(body) };
 }
 
-export class SessionRefusedError extends Error {}
+export class SessionRefusedError extends Error {
+  constructor(readonly status?: number) {
+    super(`The PBX refused the MyPhone session (HTTP ${status}).`);
+  }
+}
 
-/** Opens a MyPhone session. Throws SessionRefusedError on 401/403 (stale token or cookie). */
+/**
+ * Opens a MyPhone session. Throws SessionRefusedError on 401/403 (stale token or cookie).
+ * `impersonate`: the extension an API client's token opens the session for (3CX 20.0.8+, as
+ * 3cx/xapi-tutorial `src/impersonate.spec.ts` does it [A]; not yet seen on a live PBX).
+ */
 export async function openMyPhoneSession(
   http: PbxHttp,
   credentials: Credentials,
+  impersonate?: string,
 ): Promise<MyPhoneSession> {
   const headers: Record<string, string> = {};
   if (credentials.accessToken) headers.authorization = `Bearer ${credentials.accessToken}`;
-  // What the 3CX web client sends (reference §2 row 3).
-  const json = { name: "Webclient", version: "20.0.9.0", isHuman: true };
-  const response = await http.request("POST", SESSION, { headers, json });
-  if (response.status === 401 || response.status === 403) throw new SessionRefusedError();
+  // What the 3CX web client sends (reference §2 row 3); a bot says it is not human, as 3CX's test.
+  const json =
+    impersonate === undefined
+      ? { name: "Webclient", version: "20.0.9.0", isHuman: true }
+      : { name: "dial3cx", version: "20.0.9.0", isHuman: false, impersonate };
+  const response = await http.request("POST", SESSION, {
+    headers,
+    json,
+    ...(impersonate === undefined ? {} : { noCookies: true }),
+  });
+  if (response.status === 401 || response.status === 403) {
+    throw new SessionRefusedError(response.status);
+  }
   const body = Http.json<{ sessionKey?: string; pass?: string }>(response);
   if (response.status !== 200 || !body?.sessionKey || !body.pass) {
     throw new ProtocolError(

@@ -5,7 +5,7 @@
 
 import type { DriverDevice } from "../../drivers/driver.js";
 import type { WebClientSnapshot } from "../../drivers/webclient/driver.js";
-import { NotLoggedInError } from "../../errors.js";
+import { ConfigError, NotLoggedInError } from "../../errors.js";
 import type { Settings } from "../settings/config.js";
 import type { AppPaths } from "../settings/paths.js";
 import { keyringStore, resolvePassword, type SecretStore } from "../settings/secrets.js";
@@ -42,6 +42,8 @@ export interface AccountOptions {
   apiKeyStore?: SecretStore;
   /** With driver "auto": why Call Control was not used (e.g. for a debug line). */
   onDriverFallback?: ConnectOptions["onDriverFallback"];
+  /** Debug lines of the driver (e.g. an unknown Call Control event frame). */
+  onDebug?: (line: string) => void;
   /** Variables password_command must not see (the gateway's other accounts' password_env). */
   hiddenFromPasswordCommand?: readonly string[];
 }
@@ -72,10 +74,15 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
   const events = options.events || cache === undefined || cache.devices.length === 0;
   const resume = cache && toSnapshot(cache);
   const saved = savedRefreshToken(store, refreshAccount(settings));
+  const impersonate =
+    settings.auth === "api-client"
+      ? await apiClientLogin(options, options.apiKeyStore ?? store)
+      : undefined;
   const client = await connect({
     pbx,
     extension,
-    password: () => password(options, store),
+    // As an API client (auth = "api-client") no password is ever read.
+    ...(impersonate ? { impersonate } : { password: () => password(options, store) }),
     securityCode: options.securityCode,
     tls: { ca: settings.ca, fingerprint: settings.fingerprint, insecure: settings.insecure },
     resume,
@@ -85,6 +92,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     device: settings.device,
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
+    ...(options.onDebug ? { onDebug: options.onDebug } : {}),
     ...(await driverOptions(options, store)),
   });
   resumedRefreshTokens.set(client, saved);
@@ -215,6 +223,30 @@ async function driverOptions(
     ...(credentials ? { callControl: { ...credentials, events: options.events } } : {}),
     ...(options.onDriverFallback ? { onDriverFallback: options.onDriverFallback } : {}),
   };
+}
+
+/**
+ * auth = "api-client": the API client that logs the web client in for the extension, its key
+ * from DIAL3CX_API_KEY or the keyring. Without a client id or key: a ConfigError / NotLoggedInError.
+ */
+export async function apiClientLogin(
+  options: Pick<AccountOptions, "settings" | "env">,
+  store: SecretStore,
+): Promise<CallControlCredentials> {
+  const { settings } = options;
+  const clientId = settings.clientId;
+  if (!clientId) {
+    throw new ConfigError(
+      `auth = "api-client" needs client_id: the Client ID of the API client (Admin Console → Integrations → API) that may act for extension ${settings.extension}.`,
+    );
+  }
+  const apiKey =
+    options.env.DIAL3CX_API_KEY ||
+    (await store.get(apiKeyAccount(settings)).catch(() => undefined));
+  if (apiKey) return { clientId, apiKey };
+  throw new NotLoggedInError(
+    `No API key for API client "${clientId}" (auth = "api-client"): set DIAL3CX_API_KEY, or store the key in the keyring (service "dial3cx", account "${apiKeyAccount(settings)}").`,
+  );
 }
 
 /**

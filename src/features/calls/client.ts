@@ -46,6 +46,8 @@ export interface ConnectOptions extends WebClientOptions {
   callControl?: CallControlCredentials & { events?: boolean };
   /** With "auto": why Call Control was not used, told before the web client is tried. */
   onDriverFallback?: (reason: Error) => void;
+  /** Debug lines of the Call Control driver (e.g. an event frame of an unknown shape). */
+  onDebug?: (line: string) => void;
 }
 
 export interface CallInfo extends DriverCall {}
@@ -117,6 +119,7 @@ function callControlOptions(
     events: credentials.events ?? options.events,
     timeoutMs: options.timeoutMs,
     onRequest: options.onRequest,
+    ...(options.onDebug ? { onDebug: options.onDebug } : {}),
   };
 }
 
@@ -195,8 +198,12 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     return this.driver.lookupContacts ? this.driver.lookupContacts(query, limit) : [];
   }
 
-  /** Hangs up every active call; resolves with the ids it hung up. */
+  /**
+   * Hangs up every active call; resolves with the ids it hung up. Calls still being placed are
+   * dropped as soon as the PBX names them (where the driver can tell).
+   */
   async hangupAll(): Promise<string[]> {
+    this.driver.cancelPendingCalls?.();
     const ids = this.calls().map((c) => c.id);
     for (const id of ids) await this.driver.hangup(id);
     return ids;

@@ -4,7 +4,11 @@
 // named for each failure. Careful with the PBX: the version is told without logging in, and the
 // configured password is sent once (3CX blocks addresses after failed logins).
 import { callControlProblem } from "../../drivers/callcontrol/api.js";
-import { CallControlDriver } from "../../drivers/callcontrol/driver.js";
+import {
+  CallControlDriver,
+  type CallControlObservations,
+} from "../../drivers/callcontrol/driver.js";
+import { listedTypes } from "../../drivers/callcontrol/model.js";
 import { type ProbeProblem, probeProblem, probeTcp, verifyTlsChain } from "../../drivers/probe.js";
 import {
   fetchPeerCertificate,
@@ -16,8 +20,14 @@ import {
 import { WebClientDiagnosis } from "../../drivers/webclient/diagnostics.js";
 import { WebClientDriver } from "../../drivers/webclient/driver.js";
 import type { PbxVersion } from "../../drivers/webclient/login.js";
-import { Dial3cxError, NoDeviceError, NotLoggedInError, TlsError } from "../../errors.js";
-import { accountName, callControlCredentials } from "../calls/account.js";
+import {
+  Dial3cxError,
+  type ErrorCode,
+  NoDeviceError,
+  NotLoggedInError,
+  TlsError,
+} from "../../errors.js";
+import { accountName, apiClientLogin, callControlCredentials } from "../calls/account.js";
 import { describeDevice } from "../calls/devices.js";
 import type { Settings } from "../settings/config.js";
 import {
@@ -143,6 +153,13 @@ async function infrastructureChecks(state: RunState, run: Runner, skip: Skipper)
 }
 
 async function webClientChecks(state: RunState, run: Runner, skip: Skipper): Promise<void> {
+  if (state.settings.auth === "api-client") {
+    for (const id of WEB_CLIENT_CHECKS.slice(0, -1)) {
+      skip(id, 'not checked: auth = "api-client" logs in without a password');
+    }
+    await run("webclient", () => checkImpersonation(state));
+    return;
+  }
   const lookup: PasswordLookup = await passwordFor(state).catch((failed: unknown) => ({ failed }));
   if (lookup === undefined && state.settings.driver === "callcontrol") {
     for (const id of WEB_CLIENT_CHECKS) {
@@ -400,6 +417,29 @@ async function checkWebClientDriver(state: RunState): Promise<Outcome> {
   }
 }
 
+/** auth = "api-client": the web-client driver on a session the API client opens (3CX 20.0.8+). */
+async function checkImpersonation(state: RunState): Promise<Outcome> {
+  const { settings } = state;
+  const client = await step(
+    apiClientLogin({ settings, env: state.input.env }, state.store),
+    () => "set client_id, and DIAL3CX_API_KEY or the key in the keyring",
+  );
+  const driver = await WebClientDriver.connect({
+    pbx: settings.pbx!,
+    extension: settings.extension!,
+    impersonate: client,
+    tls: tlsOptions(settings),
+    events: true,
+    timeoutMs: state.timeoutMs,
+  });
+  try {
+    state.webClientOk = true;
+    return `ready as API client ${client.clientId} (no password; this login follows 3CX's test code and has not yet been seen on a live PBX): ${count(driver.devices().length, "device")}, ${count(driver.calls().length, "call")}`;
+  } finally {
+    await driver.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Call Control
 
@@ -434,10 +474,38 @@ async function checkCallControl(state: RunState): Promise<Outcome> {
   try {
     const devices = driver.devices().map((d) => describeDevice(d).name);
     const listed = devices.length ? `: ${devices.join(", ")}` : "";
-    return `token granted to API client ${settings.clientId}, extension ${settings.extension} monitored, ${count(devices.length, "device")}${listed}, events open`;
+    const types = listedTypes(
+      await driver.api.getJson("/callcontrol", settings.extension!).catch(() => undefined),
+    );
+    return `token granted to API client ${settings.clientId}, extension ${settings.extension} monitored, ${count(devices.length, "device")}${listed}, events open; ${pbxBehaviour(driver, types)}`;
   } finally {
     await driver.close();
   }
+}
+
+/** What the PBX showed of the behaviours the driver copes with (reference §10.1). */
+function pbxBehaviour(driver: CallControlDriver, types: string[]): string {
+  const seen: string[] = [];
+  const lifetimes = driver.api.tokenLifetimes();
+  if (lifetimes?.jwtLifetime !== undefined && lifetimes.expiresIn !== lifetimes.jwtLifetime) {
+    seen.push(
+      `token expires_in ${lifetimes.expiresIn ?? "missing"} but the JWT lasts ${lifetimes.jwtLifetime} s (the JWT is used)`,
+    );
+  } else if (lifetimes) {
+    seen.push(`token lasts ${lifetimes.jwtLifetime ?? lifetimes.expiresIn ?? "?"} s`);
+  }
+  if (types.length) seen.push(`GET /callcontrol lists ${types.join(", ")}`);
+  const o: CallControlObservations = driver.observations();
+  const counts: Array<[number, string]> = [
+    [o.wrappedEvents, "events in 3CX's wrapped form"],
+    [o.unwrappedEvents, "bare {EventType, Entity} events"],
+    [o.unknownFrames, "frames of unknown shape"],
+    [o.upsets, `Upsets (${o.participantGets} participant GETs)`],
+    [o.participant403, "participant GETs answered 403 (read from the list)"],
+    [o.staleDevice404, "stale device ids (404)"],
+  ];
+  for (const [n, what] of counts) if (n > 0) seen.push(`${n} ${what}`);
+  return `PBX seen: ${seen.join("; ") || "nothing notable yet"}`;
 }
 
 function count(n: number, noun: string): string {

@@ -130,6 +130,7 @@ describe("loadConfig", () => {
     ['confirm = "yes"', "confirm must be true or false (line 1)"],
     ['client_id = "9 0"', 'client_id must be a client id, like "900" (printable, no spaces)'],
     ["client_id = 1.5", 'client_id must be a client id, like "900" (line 1)'],
+    ['auth = "token"', 'auth must be "password" or "api-client"'],
     ['allowed_origins = "https://crm"', "allowed_origins must be a list of origins"],
     ['webhooks = "https://a"', "webhooks must be a list of URLs"],
     ['mcp_calls = "yes"', 'mcp_calls must be "ask", "allow" or "deny" (line 1)'],
@@ -316,6 +317,7 @@ describe("resolveSettings", () => {
       dedupeSeconds: 3,
       contacts: [],
       driver: "auto",
+      auth: "password",
       webhooks: [],
       allowedOrigins: [],
       mcpCalls: "ask",
@@ -330,10 +332,12 @@ describe("resolveSettings", () => {
         driver: "callcontrol",
         outbound_prefix: "0",
         mcp_calls: "deny",
+        auth: "api-client",
       },
     });
     expect(full).toMatchObject({
       mcpCalls: "deny",
+      auth: "api-client",
       passwordCommand: "pass x",
       confirm: true,
       dedupeSeconds: 0,

@@ -18,6 +18,8 @@ import { isKnownRegion } from "./regions.js";
 import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
 export type Driver = "auto" | "webclient" | "callcontrol";
+/** How the web-client driver logs in: with the password, or as an API client (impersonation). */
+export type AuthMode = "password" | "api-client";
 
 /** What `dial3cx mcp` does when an AI assistant asks to place a call. */
 export type McpCallsPolicy = "ask" | "allow" | "deny";
@@ -44,6 +46,12 @@ export interface Config {
   driver?: Driver;
   /** Client ID of a Call Control API client; its API key lives in the keyring or DIAL3CX_API_KEY. */
   client_id?: string;
+  /**
+   * How the web-client driver logs in: "password" (the extension's, the default) or "api-client"
+   * (the API client `client_id` opens a MyPhone session for the extension, no password: 3CX
+   * 20.0.8+, shown only by 3CX's own test code).
+   */
+  auth?: AuthMode;
   /** Gateway: URLs that receive call and device events. */
   webhooks?: string[];
   /** Gateway: web origins allowed to call its API. */
@@ -194,6 +202,7 @@ const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = 
   },
   driver: (value) => (typeof value === "string" ? checkedValue(normalizeDriver(value)) : undefined),
   client_id: plainDigits(normalizeClientId),
+  auth: (value) => (value === "password" || value === "api-client" ? value : undefined),
   webhooks: plainList(plainText),
   allowed_origins: plainList(plainText),
   mcp_calls: (value) =>
@@ -280,6 +289,9 @@ function configSchemaWith(z: typeof zodMini) {
     // The Client ID doubles as a route point DN, so it is often digits: accept them unquoted.
     client_id: z.optional(
       z.pipe(digitsOrString('must be a client id, like "900"'), checkedBy(normalizeClientId)),
+    ),
+    auth: z.optional(
+      z.enum(["password", "api-client"], { error: 'must be "password" or "api-client"' }),
     ),
     // Gateway (`dial3cx serve`): checked when the gateway starts.
     webhooks: z.optional(
@@ -528,6 +540,8 @@ export interface Settings {
   driver: Driver;
   /** Call Control API client id (flag, DIAL3CX_CLIENT_ID or client_id). */
   clientId?: string;
+  /** How the web client logs in (config `auth`); "api-client" needs `clientId`. */
+  auth: AuthMode;
   webhooks: string[];
   allowedOrigins: string[];
   /** `dial3cx mcp`: whether an AI assistant may place calls (default "ask"). */
@@ -594,6 +608,7 @@ export function resolveSettings(input: {
       flag("client-id", flags.clientId, normalizeClientId) ??
       fromEnv("DIAL3CX_CLIENT_ID", normalizeClientId) ??
       config.client_id,
+    auth: config.auth ?? "password",
     webhooks: config.webhooks ?? [],
     allowedOrigins: config.allowed_origins ?? [],
     mcpCalls: config.mcp_calls ?? "ask",
