@@ -23,8 +23,13 @@ export const GATEWAY_SOCKET_FILE = "gateway.sock";
 
 /** How long the gateway may take: it waits up to 3 s for the PBX to show the call. */
 const ANSWER_TIMEOUT_MS = 20_000;
-/** A live gateway accepts at once; a hung one must not hold a click up. */
-const CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * A live gateway accepts at once and answers GET /v1/status without asking the PBX; an unreachable
+ * or hung one must not hold a click up: before the call request goes out, the caller falls back to
+ * a session of its own after this long. (Once POST /v1/calls is sent there is no falling back: the
+ * call may have been placed.)
+ */
+export const HANDOFF_FALLBACK_MS = 150;
 
 export interface GatewayCallRequest {
   /** As the user gave it: the gateway parses it with its own settings. */
@@ -147,7 +152,7 @@ async function servedPbx(
   token: string,
 ): Promise<string | { handled: false; reason: string }> {
   const answer = await requestOverSocket(socketPath, "GET", "/v1/status", token, {
-    timeoutMs: CONNECT_TIMEOUT_MS * 3,
+    timeoutMs: HANDOFF_FALLBACK_MS,
   }).catch((error: Error) => ({ kind: "unreachable" as const, reason: error.message }));
   if (answer.kind === "unreachable") return { handled: false, reason: answer.reason };
   if (answer.status !== 200) {
@@ -192,18 +197,24 @@ function requestOverSocket(
           : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
       },
     });
+    // Cleared on every outcome and unref'd: a timer left running kept the process alive for a
+    // second after the answer (a kept-alive socket never fires "connect", so nothing cleared it).
     const connectTimer = setTimeout(() => {
       if (!connected) request.destroy(new Error("connect timeout"));
-    }, CONNECT_TIMEOUT_MS);
+    }, HANDOFF_FALLBACK_MS);
+    connectTimer.unref();
+    const isConnected = () => {
+      connected = true;
+      clearTimeout(connectTimer);
+    };
     request.setTimeout(timeoutMs, () => request.destroy(new Error("timeout")));
     request.on("socket", (socket) => {
-      // A pooled socket would already be connected; ours never is.
-      socket.once("connect", () => {
-        connected = true;
-        clearTimeout(connectTimer);
-      });
+      // A pooled socket is connected already and fires no "connect".
+      if (socket.connecting) socket.once("connect", isConnected);
+      else isConnected();
     });
     request.on("response", (response) => {
+      clearTimeout(connectTimer);
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
@@ -214,7 +225,8 @@ function requestOverSocket(
     });
     request.on("error", (error) => {
       clearTimeout(connectTimer);
-      if (!connected) {
+      // A GET asks for nothing to be done: whatever became of it, the caller may go elsewhere.
+      if (!connected || method === "GET") {
         resolve({
           kind: "unreachable",
           reason: `gateway socket does not answer (${describe(error)})`,
