@@ -31,6 +31,12 @@ const ANSWER_TIMEOUT_MS = 20_000;
  */
 export const HANDOFF_FALLBACK_MS = 150;
 
+/** DIAL3CX_GATEWAY_WAIT_MS: a longer wait than HANDOFF_FALLBACK_MS, for a slow or loaded machine. */
+function fallbackMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.DIAL3CX_GATEWAY_WAIT_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : HANDOFF_FALLBACK_MS;
+}
+
 export interface GatewayCallRequest {
   /** As the user gave it: the gateway parses it with its own settings. */
   to: string;
@@ -66,6 +72,8 @@ export interface HandoffOptions {
   pbx?: string;
   request: GatewayCallRequest;
   timeoutMs?: number;
+  /** How long an unreachable or hung gateway may hold the call up; see HANDOFF_FALLBACK_MS. */
+  fallbackMs?: number;
 }
 
 export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string | undefined {
@@ -78,6 +86,7 @@ export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string |
 export async function handOffCall(options: HandoffOptions): Promise<HandoffResult> {
   const socketPath = gatewaySocketPath(options.paths);
   if (socketPath === undefined) return { handled: false, reason: "no XDG_RUNTIME_DIR" };
+  const waitMs = options.fallbackMs ?? fallbackMs(process.env);
   const untrusted = await untrustedSocket(socketPath);
   if (untrusted !== undefined) return { handled: false, reason: untrusted };
   let token: string | undefined;
@@ -88,7 +97,7 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   }
   if (token === undefined) return { handled: false, reason: "no gateway token for this extension" };
   if (options.pbx !== undefined) {
-    const serving = await servedPbx(socketPath, token);
+    const serving = await servedPbx(socketPath, token, waitMs);
     if (typeof serving !== "string") return serving;
     if (originOf(serving) !== originOf(options.pbx)) {
       return { handled: false, reason: "the gateway serves another PBX" };
@@ -101,6 +110,7 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   const answer = await requestOverSocket(socketPath, "POST", "/v1/calls", token, {
     body,
     timeoutMs: options.timeoutMs,
+    connectMs: waitMs,
   });
   if (answer.kind === "unreachable") return { handled: false, reason: answer.reason };
   if (answer.status === 200 || answer.status === 201) {
@@ -150,9 +160,11 @@ type SocketAnswer =
 async function servedPbx(
   socketPath: string,
   token: string,
+  waitMs: number,
 ): Promise<string | { handled: false; reason: string }> {
   const answer = await requestOverSocket(socketPath, "GET", "/v1/status", token, {
-    timeoutMs: HANDOFF_FALLBACK_MS,
+    timeoutMs: waitMs,
+    connectMs: waitMs,
   }).catch((error: Error) => ({ kind: "unreachable" as const, reason: error.message }));
   if (answer.kind === "unreachable") return { handled: false, reason: answer.reason };
   if (answer.status !== 200) {
@@ -181,7 +193,11 @@ function requestOverSocket(
   method: "GET" | "POST",
   pathname: string,
   token: string,
-  { body, timeoutMs = ANSWER_TIMEOUT_MS }: { body?: string; timeoutMs?: number },
+  {
+    body,
+    timeoutMs = ANSWER_TIMEOUT_MS,
+    connectMs,
+  }: { body?: string; timeoutMs?: number; connectMs: number },
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
     let connected = false;
@@ -201,7 +217,7 @@ function requestOverSocket(
     // second after the answer (a kept-alive socket never fires "connect", so nothing cleared it).
     const connectTimer = setTimeout(() => {
       if (!connected) request.destroy(new Error("connect timeout"));
-    }, HANDOFF_FALLBACK_MS);
+    }, connectMs);
     connectTimer.unref();
     const isConnected = () => {
       connected = true;
