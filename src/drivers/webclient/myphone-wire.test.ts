@@ -4,7 +4,11 @@ import { create } from "@bufbuild/protobuf";
 import { fc, test as fcTest } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { decodeMessage, encodeMessage, encodeRaw, isMessage } from "../../protocol/codec.js";
-import { RequestMakeCallSchema, ResponseAcknowledgeSchema } from "../../protocol/gen/myphone_pb.js";
+import {
+  ErrorCodes,
+  RequestMakeCallSchema,
+  ResponseAcknowledgeSchema,
+} from "../../protocol/gen/myphone_pb.js";
 import { encodeMakeCall, isSessionExpired, readAckSuccess } from "./myphone-wire.js";
 
 /** What users dial: digits, *, #, a leading + (and, for robustness, any text at all). */
@@ -54,6 +58,11 @@ describe("readAckSuccess", () => {
       errorCode: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
       message: fc.string({ maxLength: 40 }),
       exceptionType: fc.string({ maxLength: 20 }),
+      exceptionMessage: fc.string({ unit: "grapheme", maxLength: 20 }),
+      errorType: fc.constantFrom(
+        ...Object.values(ErrorCodes).filter((v): v is number => typeof v === "number"),
+      ),
+      parameter: fc.string({ maxLength: 20 }),
     },
     { requiredKeys: ["success"] },
   );
@@ -66,10 +75,8 @@ describe("readAckSuccess", () => {
       const generatedSuccess = isMessage(decoded, 207) && decoded.message.success;
       const fast = readAckSuccess(bytes);
       if (fast === true) expect(generatedSuccess).toBe(true);
-      // The plain success Ack (as the simulator and 3CX send it) is always read without the codec.
-      if (fields.success && fields.message === undefined && fields.exceptionType === undefined) {
-        expect(fast).toBe(true);
-      }
+      // A success Ack (3CX's: Success, Message, ErrorType 0) is always read without the codec.
+      if (fields.success) expect(fast).toBe(true);
       if (!fields.success) expect(fast).toBeUndefined();
     },
   );
@@ -82,6 +89,19 @@ describe("readAckSuccess", () => {
       expect(isMessage(decoded, 207) && decoded.message.success).toBe(true);
     },
   );
+
+  it("reads 3CX's live success Ack (reference §8.10) without the codec", () => {
+    const live = Buffer.concat([
+      Buffer.from("08cf01fa0c2d08011a27", "hex"),
+      Buffer.from("Request has been successfully processed"),
+      Buffer.from("3000", "hex"),
+    ]);
+    expect(readAckSuccess(live)).toBe(true);
+    // Invalid UTF-8 in a text: the codec decides.
+    const bad = Buffer.from(live);
+    bad[12] = 0xff;
+    expect(readAckSuccess(bad)).toBeUndefined();
+  });
 
   it("leaves other messages and extra envelope fields to the codec", () => {
     const success = create(ResponseAcknowledgeSchema, { success: true });

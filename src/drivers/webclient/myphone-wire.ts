@@ -58,10 +58,22 @@ export function encodeMakeCall(destination: string, deviceId?: string): Uint8Arr
     .finish();
 }
 
+/** ResponseAcknowledge's fields (reference §8.10) and their wire types. */
+const ACK_FIELDS = new Map<number, WireType>([
+  [1, WireType.Varint], // Success
+  [2, WireType.Varint], // ErrorCode
+  [3, WireType.LengthDelimited], // Message
+  [4, WireType.LengthDelimited], // ExceptionType
+  [5, WireType.LengthDelimited], // ExceptionMessage
+  [6, WireType.Varint], // ErrorType
+  [7, WireType.LengthDelimited], // Parameter
+]);
+
 /**
- * True when the answer is exactly a ResponseAcknowledge saying success (an envelope of MessageId
- * 207 and its payload, the payload only varint fields 1 and 2, Success = 1). Undefined for
- * anything else, well-formed or not: the generated codec then decides, as for any request.
+ * True when the answer is plainly a ResponseAcknowledge saying success: an envelope of MessageId
+ * 207 and its payload only, each of the Ack's fields at most once with its own wire type, texts
+ * valid UTF-8, Success = 1 (3CX's own: Success, Message, ErrorType 0). Undefined for anything
+ * else, well-formed or not: the generated codec then decides, as for any request.
  */
 export function readAckSuccess(bytes: Uint8Array): true | undefined {
   try {
@@ -81,10 +93,11 @@ export function readAckSuccess(bytes: Uint8Array): true | undefined {
     const seen = new Set<number>();
     while (ack.pos < ack.len) {
       const [no, wireType] = ack.tag();
-      if ((no !== 1 && no !== 2) || wireType !== WireType.Varint || seen.has(no)) return undefined;
+      if (ACK_FIELDS.get(no) !== wireType || seen.has(no)) return undefined;
       seen.add(no);
       if (no === 1) success = BigInt(ack.uint64());
-      else ack.int32();
+      else if (wireType === WireType.Varint) ack.uint64();
+      else ack.string(true); // throws on invalid UTF-8
     }
     return success === 1n ? true : undefined;
   } catch {
