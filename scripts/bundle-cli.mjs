@@ -7,7 +7,8 @@ import { build } from "esbuild";
 export async function bundleCli() {
   const fresh = `dist/cli-${process.pid}-${Date.now()}`;
   await build({
-    entryPoints: { main: "src/cli/main.ts" },
+    // entry.ts runs a warm click without the commander tree (main.ts, loaded by it otherwise).
+    entryPoints: { main: "src/cli/entry.ts" },
     outdir: fresh,
     bundle: true,
     splitting: true,

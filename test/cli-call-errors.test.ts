@@ -247,6 +247,13 @@ describe.concurrent("dial3cx call: warm path", () => {
     expect(run).toMatchObject({ code: 0 });
     expect(await first.calls()).toHaveLength(1);
     expect(await second.calls()).toHaveLength(1);
+    // The other PBX's session did not evict the first one's: still one request to it.
+    const before = (await first.requests()).length;
+    const again = await runCli(["call", "125"], { env: accountEnv(home, first) });
+    expect(again).toMatchObject({ code: 0 });
+    expect((await first.requests()).slice(before)).toEqual([
+      expect.objectContaining({ messageId: MAKE_CALL, status: 200 }),
+    ]);
   });
 
   test("a corrupt cache file is ignored", async ({ expect, onTestFinished }) => {

@@ -121,6 +121,11 @@ export async function makeHome(cleanup: Cleanup): Promise<TempHome> {
     // No Secret Service here: the keyring must fail fast, not hang on a D-Bus connection.
     DBUS_SESSION_BUS_ADDRESS: "disabled:",
     NO_COLOR: "1",
+    // `DIAL3CX_FAST_PATH=0 npx vitest run test/` runs every CLI test on the full path only
+    // (no fast path, no quick call): `npm run test:paths` runs them both ways.
+    ...(process.env.DIAL3CX_FAST_PATH === "0" ? { DIAL3CX_FAST_PATH: "0" } : {}),
+    // A gateway is given more than its 150 ms to answer: these tests share a loaded machine.
+    DIAL3CX_GATEWAY_WAIT_MS: "5000",
   };
   return {
     dir,

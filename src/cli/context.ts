@@ -29,6 +29,13 @@ export interface Context {
 }
 
 export async function loadContext(flags: ConnectionFlags, io: Io): Promise<Context> {
+  const context = await readContext(flags, io);
+  if (context.settings.insecure) warnInsecure(io);
+  return context;
+}
+
+/** The context without the --insecure warning (the fast path says it once it takes the call). */
+export async function readContext(flags: ConnectionFlags, io: Io): Promise<Context> {
   const paths = appPaths(io.env);
   const config = await loadConfig(paths.configFile);
   const settings = resolveSettings({
@@ -45,7 +52,6 @@ export async function loadContext(flags: ConnectionFlags, io: Io): Promise<Conte
     env: io.env,
     config,
   });
-  if (settings.insecure) warnInsecure(io);
   return { io, settings, paths };
 }
 

@@ -1,11 +1,10 @@
 // Runs one subcommand: turns its result into an exit code and any error into one clear line
 // (or a JSON error object with --json), with the exit code the error kind defines.
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { Dial3cxError, EXIT_CODES } from "../errors.js";
+import { EXIT_CODES } from "../errors.js";
+import { type RunOptions, reportError } from "./report-error.js";
 
-export interface RunOptions {
-  json?: boolean;
-}
+export { type RunOptions, reportError } from "./report-error.js";
 
 export async function runCommand(
   action: () => Promise<number | undefined>,
@@ -17,26 +16,6 @@ export async function runCommand(
   } catch (error) {
     process.exitCode = reportError(error, options);
   }
-}
-
-export function reportError(error: unknown, options: RunOptions = {}): number {
-  if (error instanceof Dial3cxError) {
-    if (options.json) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
-    else process.stderr.write(`dial3cx: ${error.message}\n`);
-    return error.exitCode;
-  }
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (options.json) {
-    const body = { error: { code: "internal", message: firstLine(text) } };
-    process.stdout.write(`${JSON.stringify(body)}\n`);
-  } else {
-    process.stderr.write(`dial3cx: internal error: ${text}\nPlease report this as a bug.\n`);
-  }
-  return 1;
-}
-
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0] ?? text;
 }
 
 /** What commander reports when it stops on its own: help, version, or a usage mistake. */

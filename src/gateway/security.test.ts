@@ -17,7 +17,7 @@ import {
   selfOriginsFor,
   validateAllowedOrigin,
 } from "./security.js";
-import { http, startTestGateway, type TestGateway } from "./testing.js";
+import { http, startTestGateway, type TestGateway, unixDispatcher } from "./testing.js";
 
 describe("listen addresses", () => {
   it("parses address:port, [v6]:port and a bare port", () => {
@@ -315,6 +315,27 @@ describe("limits that need their own gateway", () => {
     // Invalid numbers never reach the limiter.
     expect((await t.call("POST", "/v1/calls", { body: { to: "x" } })).status).toBe(400);
     expect((await t.simCalls()).map((c) => c.destination)).toEqual(["201", "202", "203"]);
+  });
+
+  it("does not rate-limit the owner's unix socket; the web limit stays, dedupe too", async () => {
+    const t = await startTestGateway({ gateway: { rateLimit: { calls: 3, windowMs: 60_000 } } });
+    gateways.push(t);
+    const dispatcher = unixDispatcher(t.gateway.socketPath!);
+    const token = await t.token();
+    const overSocket = (to: string) =>
+      http("http://localhost", "POST", "/v1/calls", { token, dispatcher, body: { to } });
+    try {
+      for (let i = 0; i < 22; i++) expect((await overSocket(String(300 + i))).status).toBe(201);
+      // The same number again is the same call, over the socket as anywhere.
+      expect((await overSocket("321")).status).toBe(200);
+    } finally {
+      await dispatcher.close();
+    }
+    expect(await t.simCalls()).toHaveLength(22);
+    for (const to of ["201", "202", "203"]) {
+      expect((await t.call("POST", "/v1/calls", { body: { to } })).status).toBe(201);
+    }
+    expect((await t.call("POST", "/v1/calls", { body: { to: "204" } })).status).toBe(429);
   });
 
   it("dials the same number again once the dedupe window has passed", async () => {

@@ -1,7 +1,8 @@
 // What stands between a web page (or anything else on the network) and a phone call: the listen
 // address rule (loopback unless TLS or an explicit opt-out), the Host check against DNS
-// rebinding, the Origin check and CORS, the 16 KB body limit, the per-token rate limit and the
-// "same number within a few seconds is dialled once" rule. Also the error body every refusal uses.
+// rebinding, the Origin check and CORS, the 16 KB body limit, the per-token rate limit (web
+// requests: the owner's unix socket is not throttled) and the "same number within a few seconds
+// is dialled once" rule (everywhere). Also the error body every refusal uses.
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import type { MiddlewareHandler } from "hono";

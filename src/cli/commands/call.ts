@@ -14,7 +14,6 @@ import { type DialString, parseDialString } from "../../features/calls/dialstrin
 import {
   accountSession,
   dialStringOptions,
-  type PlacedCall,
   placeCall,
   type SessionAccess,
 } from "../../features/calls/place-call.js";
@@ -28,6 +27,9 @@ import {
   writeJson,
 } from "../context.js";
 import { formatDuration, stateText } from "../format.js";
+import { printPlaced } from "../print-placed.js";
+
+export { printPlaced } from "../print-placed.js";
 
 export interface CallFlags extends ConnectionFlags {
   wait?: boolean;
@@ -141,37 +143,6 @@ async function vCardName(context: Context, to: DialString): Promise<string | und
   if (context.settings.contacts.length === 0) return undefined;
   const { vCardNameFor } = await import("../../features/contacts/contact-names.js");
   return vCardNameFor(context.settings.contacts, to);
-}
-
-/** "Calling Ada Lovelace (+49 30 123456) on Yealink T46S (ext 100)", or the JSON summary. */
-export function printPlaced(
-  placed: PlacedCall,
-  name: string | undefined,
-  flags: ConnectionFlags,
-  io: Io,
-): void {
-  const callee = describeCallee(placed.display, name);
-  const where = `${placed.deviceName} (ext ${placed.extension})`;
-  if (flags.json) {
-    // One shape whichever side dialled; `contact` is null when the gateway's answer lacks it.
-    writeJson(io, {
-      to: placed.dial,
-      toE164: placed.e164,
-      display: placed.display,
-      ...(name ? { name } : {}),
-      device: placed.deviceName,
-      contact: placed.deviceContact,
-      extension: placed.extension,
-      state: "dialing",
-      via: placed.via,
-      id: placed.id,
-      duplicate: placed.duplicate,
-    });
-  } else if (placed.duplicate) {
-    io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);
-  } else {
-    io.stdout.write(`Calling ${callee} on ${where}\n`);
-  }
 }
 
 async function callWithSession(

@@ -106,6 +106,8 @@ export interface WebClientSnapshot {
   accessTokenExpiresAt?: number;
   cookies: Record<string, string>;
   devices: DriverDevice[];
+  /** The PBX has refused this session already: renew it before the first request. */
+  expired?: boolean;
 }
 
 export class WebClientDriver extends EventEmitter<DriverEvents> implements Driver {
@@ -246,7 +248,9 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       accessToken: snapshot.accessToken,
       accessTokenExpiresAt: snapshot.accessTokenExpiresAt,
     };
-    this.session = { sessionKey: snapshot.sessionKey, pass: snapshot.pass };
+    this.session = snapshot.expired
+      ? undefined
+      : { sessionKey: snapshot.sessionKey, pass: snapshot.pass };
     for (const [name, value] of Object.entries(snapshot.cookies))
       this.http.cookies.set(name, value);
     this.resumedDevices = snapshot.devices;

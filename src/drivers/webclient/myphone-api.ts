@@ -2,13 +2,19 @@
 // Tells an expired session (which may be re-created and the request re-sent: the PBX refused it)
 // apart from a refusal of the request itself (RejectedError) and from failures to answer.
 
-import { NetworkError, ProtocolError, RejectedError } from "../../errors.js";
+import { RejectedError } from "../../errors.js";
 import { type DecodedMessage, decodeMessage, isMessage } from "../../protocol/codec.js";
 import type { ResponseAcknowledge } from "../../protocol/gen/myphone_pb.js";
 import { ErrorCodes } from "../../protocol/gen/myphone_pb.js";
 import type { PbxHttp } from "../http.js";
+import {
+  assertMyPhoneStatus,
+  isSessionExpired,
+  MYPHONE_PATH,
+  myPhoneHeaders,
+} from "./myphone-wire.js";
 
-export const MYPHONE_PATH = "/MyPhone/MPWebService.asmx";
+export { MYPHONE_PATH } from "./myphone-wire.js";
 
 /** The PBX no longer knows the session: nothing was done, so the request may be sent again. */
 export class SessionExpiredError extends Error {
@@ -28,31 +34,11 @@ export async function postMyPhone(
   body: Uint8Array,
   options: PostOptions,
 ): Promise<DecodedMessage> {
-  const headers: Record<string, string> = {
-    "content-type": "application/octet-stream",
-    accept: "application/octet-stream",
-    myphonesession: options.sessionKey,
-    pragma: "no-cache",
-    "cache-control": "no-store",
-  };
-  if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
+  const headers = myPhoneHeaders(options.sessionKey, options.bearer);
   const response = await http.request("POST", MYPHONE_PATH, { headers, body });
   if (isSessionExpired(response.status, response.body)) throw new SessionExpiredError();
-  if (response.status !== 200) {
-    if (response.status >= 500) {
-      throw new NetworkError(
-        `The PBX failed to answer (HTTP ${response.status}). Try again later.`,
-      );
-    }
-    throw new ProtocolError(`The PBX answered the request with HTTP ${response.status}.`);
-  }
+  assertMyPhoneStatus(response.status);
   return decodeMessage(response.body);
-}
-
-/** 401/403, or the text `Login is required` in any answer (reference §2, §12.5). */
-function isSessionExpired(status: number, body: Buffer): boolean {
-  if (status === 401 || status === 403) return true;
-  return body.length < 4096 && body.includes("Login is required");
 }
 
 /** Throws RejectedError when the answer is an Ack with Success=false. */

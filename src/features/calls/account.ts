@@ -15,6 +15,7 @@ import {
   type SessionCache,
   saveSessionCache,
 } from "../settings/state-cache.js";
+import { accountName, refreshTokenAccount } from "./account-names.js";
 import {
   type CallControlCredentials,
   type ConnectOptions,
@@ -31,6 +32,12 @@ export interface AccountOptions {
   events: boolean;
   /** Resume the cached session when there is one (default true). */
   useCache?: boolean;
+  /**
+   * The PBX refused the cached session a moment ago (the quick call's MakeCall): resume its
+   * devices and cookies but renew the session before the first request, so the refused request is
+   * not sent on it twice.
+   */
+  sessionExpired?: boolean;
   /** With --password-stdin. */
   stdinPassword?: () => Promise<string>;
   securityCode?: string;
@@ -48,10 +55,7 @@ export interface AccountOptions {
   hiddenFromPasswordCommand?: readonly string[];
 }
 
-/** The keyring account name for a password: "<extension>@<pbx origin>". */
-export function accountName(settings: Pick<Settings, "pbx" | "extension">): string {
-  return `${settings.extension}@${settings.pbx}`;
-}
+export { accountName } from "./account-names.js";
 
 export function dialOptions(settings: Settings): DialStringOptions {
   const options: DialStringOptions = {};
@@ -72,7 +76,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
       : await loadSessionCache(paths.cacheFile, { pbx, extension, now: Date.now() });
   // Without cached devices a call cannot pick one: read them from MyInfo.
   const events = options.events || cache === undefined || cache.devices.length === 0;
-  const resume = cache && toSnapshot(cache);
+  const resume = cache && { ...toSnapshot(cache), expired: options.sessionExpired === true };
   const saved = savedRefreshToken(store, refreshAccount(settings));
   const impersonate =
     settings.auth === "api-client"
@@ -179,9 +183,7 @@ export async function forgetSession(
   await store.delete(refreshAccount(options.settings)).catch(() => false);
 }
 
-function refreshAccount(settings: Pick<Settings, "pbx" | "extension">): string {
-  return `refresh-token:${accountName(settings)}`;
-}
+const refreshAccount = refreshTokenAccount;
 
 function toSnapshot(cache: SessionCache): WebClientSnapshot {
   const cookies = { ...cache.cookies };

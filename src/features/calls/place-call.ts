@@ -1,7 +1,9 @@
 // Placing one call the quickest way there is: through a running gateway's unix socket (its warm
-// session sends only the MakeCall), else through a session of our own (the warm-path cache, see
-// account.ts). Shared by `dial3cx call`, `dial3cx open` (the tel: handler) and `dial3cx pick`.
-// The session code is loaded only when the gateway does not take the call.
+// session sends only the MakeCall), else on the cached session without a driver (quick-call.ts),
+// else through a session of our own (the warm-path cache, see account.ts). Shared by
+// `dial3cx call`, `dial3cx open` (the tel: handler) and `dial3cx pick`. The session code is loaded
+// only when neither the gateway nor the quick call took the call. DIAL3CX_FAST_PATH=0 turns the
+// quick call off (the driver then resumes the same cache): for comparing the two, and tests.
 
 import { handOffCall } from "../desktop/gateway-handoff.js";
 import type { Settings } from "../settings/config.js";
@@ -9,10 +11,14 @@ import type { AppPaths } from "../settings/paths.js";
 import type { AccountOptions } from "./account.js";
 import type { Dial3cxClient } from "./client.js";
 import type { DialString, DialStringOptions } from "./dialstring.js";
+import type { QuickCallResult } from "./quick-call.js";
 
 /** How to get a session when the gateway does not take the call, and how to put it away. */
 export interface SessionAccess {
-  open(): Promise<Dial3cxClient>;
+  /** One MakeCall on the cached session, when that is all the call takes (quick-call.ts). */
+  quick?(to: DialString, device: string | undefined): Promise<QuickCallResult>;
+  /** `sessionExpired`: the quick call found the cached session refused (see AccountOptions). */
+  open(hint?: { sessionExpired?: boolean }): Promise<Dial3cxClient>;
   /** Saves the session for the next warm start and closes it. */
   done(client: Dial3cxClient): Promise<void>;
 }
@@ -22,10 +28,25 @@ export interface SessionAccess {
  * needs only the devices, which the cache has). account.ts and the drivers load on first use.
  */
 export function accountSession(options: AccountOptions): SessionAccess {
+  const quick =
+    options.useCache === false || !fastPathEnabled(options.env)
+      ? undefined
+      : async (to: DialString, device: string | undefined) => {
+          const { quickCall } = await import("./quick-call.js");
+          return quickCall({
+            settings: options.settings,
+            paths: options.paths,
+            to,
+            device,
+            store: options.store,
+            timeoutMs: options.timeoutMs,
+          });
+        };
   return {
-    open: async () => {
+    ...(quick ? { quick } : {}),
+    open: async (hint) => {
       const { openAccount } = await import("./account.js");
-      return openAccount(options);
+      return openAccount(hint?.sessionExpired ? { ...options, sessionExpired: true } : options);
     },
     done: async (client) => {
       const { rememberSession } = await import("./account.js");
@@ -36,6 +57,11 @@ export function accountSession(options: AccountOptions): SessionAccess {
       }
     },
   };
+}
+
+/** False with DIAL3CX_FAST_PATH=0: no quick call, no CLI fast path (src/cli/entry.ts). */
+export function fastPathEnabled(env: NodeJS.ProcessEnv): boolean {
+  return env.DIAL3CX_FAST_PATH !== "0";
 }
 
 /** How numbers are read with these settings (dialOptions in account.ts, without its imports). */
@@ -106,7 +132,27 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
     }
     options.onGatewaySkipped?.(handed.reason);
   }
-  const client = options.client ?? (await options.session.open());
+  let sessionExpired = false;
+  if (options.client === undefined && options.session.quick) {
+    const quick = await options.session.quick(options.to, options.device);
+    sessionExpired = !quick.placed && quick.sessionExpired === true;
+    if (quick.placed) {
+      return {
+        via: "session",
+        dial: options.to.dial,
+        e164: options.to.e164 ?? null,
+        display: options.to.display,
+        deviceName: quick.device.name,
+        deviceContact: quick.device.contact,
+        extension: quick.extension,
+        // Without events the PBX's call id is not known, as on the driver's warm path.
+        id: null,
+        duplicate: false,
+      };
+    }
+  }
+  const client =
+    options.client ?? (await options.session.open(sessionExpired ? { sessionExpired } : undefined));
   try {
     const device = client.chooseDevice(options.device);
     const call = await client.makeCall(options.to, { device: device.contact });

@@ -70,4 +70,19 @@ describe("openAppLog", () => {
     expect(JSON.parse(await readFile(file, "utf8")).msg).toBe("fresh");
     expect((await stat(`${file}.1`)).mode & 0o777).toBe(0o600);
   });
+
+  it("writes pino's line format: level, time, pid, name, the fields, msg", async () => {
+    const file = await logFile();
+    const log = await openAppLog(file);
+    log.logger.warn("plain");
+    log.logger.error({ code: "network", ms: 12 }, "failed");
+    await log.close();
+    const lines = (await readFile(file, "utf8")).trim().split("\n");
+    const [plain, failed] = lines.map((l) => JSON.parse(l));
+    expect(Object.keys(plain)).toEqual(["level", "time", "pid", "name", "msg"]);
+    expect(plain).toMatchObject({ level: 40, pid: process.pid, name: "dial3cx", msg: "plain" });
+    expect(Object.keys(failed)).toEqual(["level", "time", "pid", "name", "code", "ms", "msg"]);
+    expect(failed.level).toBe(50);
+    expect(Math.abs(failed.time - Date.now())).toBeLessThan(60_000);
+  });
 });

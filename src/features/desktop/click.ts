@@ -18,8 +18,9 @@
 import { Dial3cxError } from "../../errors.js";
 import { describeCallee } from "../calls/callee.js";
 import { claimDial, recentDialsDir } from "../calls/dial-dedupe.js";
-import { type DialString, parseDialString } from "../calls/dialstring.js";
+import type { DialString } from "../calls/dialstring.js";
 import { accountSession, dialStringOptions, placeCall } from "../calls/place-call.js";
+import { plainDialString } from "../calls/plain-number.js";
 import { loadConfig, resolveSettings, type Settings } from "../settings/config.js";
 import { type AppPaths, appPaths } from "../settings/paths.js";
 import type { SecretStore } from "../settings/secrets.js";
@@ -89,7 +90,11 @@ async function click(
   const config = await loadConfig(paths.configFile);
   const settings = resolveSettings({ env: options.env, config });
   if (settings.insecure) facts.insecure = true;
-  const to = parseDialString(options.uri, dialStringOptions(settings));
+  const dialOptions = dialStringOptions(settings);
+  // libphonenumber loads only for a number that needs it (plain-number.ts reads the rest alike).
+  const to =
+    plainDialString(options.uri, dialOptions) ??
+    (await import("../calls/dialstring.js")).parseDialString(options.uri, dialOptions);
   facts.number = to.display;
   const name = await contactName(settings, to, warn);
   if (name) facts.name = name;

@@ -9,7 +9,7 @@
 // - The question times out after a minute; no answer means no call.
 // - No tool at all means no call either: the user asked to be asked.
 
-import { appleScriptString } from "./handler/macos.js";
+import { appleScriptString } from "./applescript.js";
 import { escapeMarkup, notify, runDesktopTool } from "./notify.js";
 
 export type ConfirmAnswer = "call" | "cancel" | "unavailable";

@@ -2,11 +2,16 @@ import { spawn } from "node:child_process";
 import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { SOCKET_FILE_NAME } from "../../gateway/index.js";
 import { startTestGateway, type TestGateway, tempHome } from "../../gateway/testing.js";
 import { appPaths } from "../settings/paths.js";
-import { GATEWAY_SOCKET_FILE, gatewaySocketPath, handOffCall } from "./gateway-handoff.js";
+import {
+  GATEWAY_SOCKET_FILE,
+  gatewaySocketPath,
+  HANDOFF_FALLBACK_MS,
+  handOffCall,
+} from "./gateway-handoff.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -220,5 +225,85 @@ describe("handOffCall", () => {
       });
     }
     expect(received).toBe("");
+  });
+
+  it("leaves no timer holding the process once the gateway answered", async () => {
+    const t = await gateway();
+    // Every timer gateway-handoff.ts starts, and which of them were cleared.
+    const started: NodeJS.Timeout[] = [];
+    const cleared = new Set<unknown>();
+    const realSetTimeout = globalThis.setTimeout;
+    const realClearTimeout = globalThis.clearTimeout;
+    const setSpy = vi.spyOn(globalThis, "setTimeout").mockImplementation(((
+      ...args: Parameters<typeof setTimeout>
+    ) => {
+      const timer = realSetTimeout(...args);
+      if (new Error().stack?.includes("gateway-handoff")) started.push(timer);
+      return timer;
+    }) as typeof setTimeout);
+    const clearSpy = vi.spyOn(globalThis, "clearTimeout").mockImplementation(((
+      timer: NodeJS.Timeout,
+    ) => {
+      cleared.add(timer);
+      realClearTimeout(timer);
+    }) as typeof clearTimeout);
+    try {
+      // With `pbx`, GET /v1/status goes first and POST /v1/calls reuses its kept-alive socket.
+      const result = await handOffCall({
+        paths: t.paths,
+        extension: "100",
+        pbx: t.sim.url,
+        request: { to: "127" },
+      });
+      expect(result.handled).toBe(true);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+    expect(started.length).toBeGreaterThan(0);
+    const holding = started.filter((timer) => !cleared.has(timer) && timer.hasRef());
+    expect(holding).toEqual([]);
+  });
+
+  it("falls back at once when the gateway hangs before the call request", async () => {
+    const home = await tempHome();
+    cleanups.push(home.remove);
+    const paths = appPaths(home.env);
+    const socketPath = gatewaySocketPath(paths)!;
+    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(paths.configDir, "gateway-tokens"),
+      "100=d3x_some-token-of-enough-length\n",
+      { mode: 0o600 },
+    );
+    // Accepts and never answers, like a stopped gateway process.
+    let requests = "";
+    const hung = createServer((socket) => {
+      socket.on("data", (chunk) => {
+        requests += chunk.toString();
+      });
+    });
+    await new Promise<void>((resolve) => hung.listen(socketPath, resolve));
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          hung.close(resolve);
+          hung.unref();
+        }),
+    );
+    const started = Date.now();
+    const result = await handOffCall({
+      paths,
+      extension: "100",
+      pbx: "https://pbx.example",
+      request: { to: "1" },
+    });
+    const took = Date.now() - started;
+    expect(result).toMatchObject({ handled: false, reason: expect.stringMatching(/timeout/) });
+    expect(took).toBeLessThan(HANDOFF_FALLBACK_MS + 250);
+    // Only the status question went out: no call request reached the hung gateway.
+    expect(requests).toMatch(/^GET \/v1\/status /);
+    expect(requests).not.toContain("/v1/calls");
   });
 });

@@ -23,8 +23,19 @@ export const GATEWAY_SOCKET_FILE = "gateway.sock";
 
 /** How long the gateway may take: it waits up to 3 s for the PBX to show the call. */
 const ANSWER_TIMEOUT_MS = 20_000;
-/** A live gateway accepts at once; a hung one must not hold a click up. */
-const CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * A live gateway accepts at once and answers GET /v1/status without asking the PBX; an unreachable
+ * or hung one must not hold a click up: before the call request goes out, the caller falls back to
+ * a session of its own after this long. (Once POST /v1/calls is sent there is no falling back: the
+ * call may have been placed.)
+ */
+export const HANDOFF_FALLBACK_MS = 150;
+
+/** DIAL3CX_GATEWAY_WAIT_MS: a longer wait than HANDOFF_FALLBACK_MS, for a slow or loaded machine. */
+function fallbackMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.DIAL3CX_GATEWAY_WAIT_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : HANDOFF_FALLBACK_MS;
+}
 
 export interface GatewayCallRequest {
   /** As the user gave it: the gateway parses it with its own settings. */
@@ -61,6 +72,8 @@ export interface HandoffOptions {
   pbx?: string;
   request: GatewayCallRequest;
   timeoutMs?: number;
+  /** How long an unreachable or hung gateway may hold the call up; see HANDOFF_FALLBACK_MS. */
+  fallbackMs?: number;
 }
 
 export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string | undefined {
@@ -73,6 +86,7 @@ export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string |
 export async function handOffCall(options: HandoffOptions): Promise<HandoffResult> {
   const socketPath = gatewaySocketPath(options.paths);
   if (socketPath === undefined) return { handled: false, reason: "no XDG_RUNTIME_DIR" };
+  const waitMs = options.fallbackMs ?? fallbackMs(process.env);
   const untrusted = await untrustedSocket(socketPath);
   if (untrusted !== undefined) return { handled: false, reason: untrusted };
   let token: string | undefined;
@@ -83,7 +97,7 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   }
   if (token === undefined) return { handled: false, reason: "no gateway token for this extension" };
   if (options.pbx !== undefined) {
-    const serving = await servedPbx(socketPath, token);
+    const serving = await servedPbx(socketPath, token, waitMs);
     if (typeof serving !== "string") return serving;
     if (originOf(serving) !== originOf(options.pbx)) {
       return { handled: false, reason: "the gateway serves another PBX" };
@@ -96,6 +110,7 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   const answer = await requestOverSocket(socketPath, "POST", "/v1/calls", token, {
     body,
     timeoutMs: options.timeoutMs,
+    connectMs: waitMs,
   });
   if (answer.kind === "unreachable") return { handled: false, reason: answer.reason };
   if (answer.status === 200 || answer.status === 201) {
@@ -145,9 +160,11 @@ type SocketAnswer =
 async function servedPbx(
   socketPath: string,
   token: string,
+  waitMs: number,
 ): Promise<string | { handled: false; reason: string }> {
   const answer = await requestOverSocket(socketPath, "GET", "/v1/status", token, {
-    timeoutMs: CONNECT_TIMEOUT_MS * 3,
+    timeoutMs: waitMs,
+    connectMs: waitMs,
   }).catch((error: Error) => ({ kind: "unreachable" as const, reason: error.message }));
   if (answer.kind === "unreachable") return { handled: false, reason: answer.reason };
   if (answer.status !== 200) {
@@ -176,7 +193,11 @@ function requestOverSocket(
   method: "GET" | "POST",
   pathname: string,
   token: string,
-  { body, timeoutMs = ANSWER_TIMEOUT_MS }: { body?: string; timeoutMs?: number },
+  {
+    body,
+    timeoutMs = ANSWER_TIMEOUT_MS,
+    connectMs,
+  }: { body?: string; timeoutMs?: number; connectMs: number },
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
     let connected = false;
@@ -192,18 +213,24 @@ function requestOverSocket(
           : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
       },
     });
+    // Cleared on every outcome and unref'd: a timer left running kept the process alive for a
+    // second after the answer (a kept-alive socket never fires "connect", so nothing cleared it).
     const connectTimer = setTimeout(() => {
       if (!connected) request.destroy(new Error("connect timeout"));
-    }, CONNECT_TIMEOUT_MS);
+    }, connectMs);
+    connectTimer.unref();
+    const isConnected = () => {
+      connected = true;
+      clearTimeout(connectTimer);
+    };
     request.setTimeout(timeoutMs, () => request.destroy(new Error("timeout")));
     request.on("socket", (socket) => {
-      // A pooled socket would already be connected; ours never is.
-      socket.once("connect", () => {
-        connected = true;
-        clearTimeout(connectTimer);
-      });
+      // A pooled socket is connected already and fires no "connect".
+      if (socket.connecting) socket.once("connect", isConnected);
+      else isConnected();
     });
     request.on("response", (response) => {
+      clearTimeout(connectTimer);
       let text = "";
       response.setEncoding("utf8");
       response.on("data", (chunk: string) => {
@@ -214,7 +241,8 @@ function requestOverSocket(
     });
     request.on("error", (error) => {
       clearTimeout(connectTimer);
-      if (!connected) {
+      // A GET asks for nothing to be done: whatever became of it, the caller may go elsewhere.
+      if (!connected || method === "GET") {
         resolve({
           kind: "unreachable",
           reason: `gateway socket does not answer (${describe(error)})`,

@@ -10,7 +10,7 @@
 // - Arguments follow `--`, so a summary or body that starts with "-" is never read as an option.
 import { execFile } from "node:child_process";
 import { withoutSecrets } from "../settings/secrets.js";
-import { appleScriptString } from "./handler/macos.js";
+import { appleScriptString } from "./applescript.js";
 
 export type Urgency = "low" | "normal" | "critical";
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   clearSessionCache,
   loadSessionCache,
+  MAX_SESSIONS,
   type SessionCache,
   saveSessionCache,
 } from "./state-cache.js";
@@ -156,5 +157,62 @@ describe("session cache", () => {
     await saveSessionCache(file, sampleCache());
     expect(await clearSessionCache(file)).toBe(true);
     expect(await exists(file)).toBe(false);
+  });
+
+  it("keeps sessions of several PBXs and extensions side by side", async () => {
+    const other = "https://other.example.com";
+    await saveSessionCache(file, sampleCache());
+    // A one-off --pbx, then a one-off --extension: the saved session stays.
+    await saveSessionCache(file, sampleCache({ pbx: other, sessionKey: "other-key" }));
+    await saveSessionCache(file, sampleCache({ extension: "101", sessionKey: "ext-101" }));
+    expect((await loadSessionCache(file, expected))?.sessionKey).toBe("5f0c-session");
+    expect((await loadSessionCache(file, { ...expected, pbx: other }))?.sessionKey).toBe(
+      "other-key",
+    );
+    expect((await loadSessionCache(file, { ...expected, extension: "101" }))?.sessionKey).toBe(
+      "ext-101",
+    );
+    // Saving one account's session again replaces only that one.
+    await saveSessionCache(file, sampleCache({ sessionKey: "renewed" }));
+    expect((await loadSessionCache(file, expected))?.sessionKey).toBe("renewed");
+    expect((await loadSessionCache(file, { ...expected, pbx: other }))?.sessionKey).toBe(
+      "other-key",
+    );
+  });
+
+  it("keeps at most MAX_SESSIONS, dropping the least recently changed", async () => {
+    for (let i = 0; i <= MAX_SESSIONS; i++) {
+      await saveSessionCache(file, sampleCache({ extension: String(200 + i) }));
+    }
+    expect(await loadSessionCache(file, { ...expected, extension: "200" })).toBeUndefined();
+    expect(await loadSessionCache(file, { ...expected, extension: "201" })).toBeDefined();
+    const newest = { ...expected, extension: String(200 + MAX_SESSIONS) };
+    expect(await loadSessionCache(file, newest)).toBeDefined();
+  });
+
+  it("does not write what did not change (savedAt aside)", async () => {
+    expect(await saveSessionCache(file, sampleCache())).toBe(true);
+    const before = await stat(file);
+    const text = await readFile(file, "utf8");
+    expect(await saveSessionCache(file, sampleCache({ savedAt: NOW + 5_000 }))).toBe(false);
+    const after = await stat(file);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(await readFile(file, "utf8")).toBe(text);
+    // Same content in another key order is the same content.
+    const { devices, ...rest } = sampleCache();
+    expect(await saveSessionCache(file, { devices, ...rest })).toBe(false);
+    // A changed cookie is a change.
+    expect(
+      await saveSessionCache(file, sampleCache({ cookies: { ".AspNetCore.Session": "x" } })),
+    ).toBe(true);
+  });
+
+  it("reads a file of the first format (one session at the top)", async () => {
+    await saveSessionCache(file, sampleCache()); // makes the directory
+    await writeFile(file, JSON.stringify(sampleCache()));
+    expect(await loadSessionCache(file, expected)).toEqual(sampleCache());
+    await saveSessionCache(file, sampleCache({ extension: "101" }));
+    expect(await loadSessionCache(file, expected)).toEqual(sampleCache());
   });
 });

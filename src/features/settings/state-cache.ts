@@ -1,7 +1,12 @@
-// The warm-path cache ($XDG_STATE_HOME/dial3cx/session.json, mode 0600): the last MyPhone session
-// and registered devices, so a call can skip the login round trips. It holds session secrets but
+// The warm-path cache ($XDG_STATE_HOME/dial3cx/session.json, mode 0600): MyPhone sessions and
+// registered devices, so a call can skip the login round trips. It holds session secrets but
 // never the password nor the refresh token (those belong to the keyring). Any file that does not
 // validate is treated as absent and deleted.
+//
+// Keyed by PBX (origin) and extension: several sessions live side by side (at most MAX_SESSIONS,
+// the most recently changed first), so a one-off `--pbx` or `--extension` never evicts the saved
+// one. The file is written only when an entry's content changes (savedAt alone does not count):
+// a warm call costs no write. A file of the first format (one session at the top) is still read.
 import { rm } from "node:fs/promises";
 import { isErrnoCode, readIfExists, writeSecureFile } from "./secure-file.js";
 
@@ -113,6 +118,14 @@ function checkSessionCache(value: unknown): { cache: SessionCache } | { problem:
   return { cache };
 }
 
+/** How many sessions the file keeps; the least recently changed goes first. */
+export const MAX_SESSIONS = 8;
+
+interface CacheFile {
+  version: 2;
+  sessions: SessionCache[];
+}
+
 /** Its value is the refresh token itself (protocol §2), which is not stored here. */
 const REFRESH_TOKEN_COOKIE = "refreshtokencookie";
 
@@ -124,19 +137,36 @@ export async function loadSessionCache(
   filePath: string,
   expected: { pbx: string; extension: string; now: number },
 ): Promise<SessionCache | undefined> {
-  const text = await readIfExists(filePath);
-  if (text === undefined) return undefined;
-  const cache = parseCache(text);
-  if (cache === undefined) {
-    await clearSessionCache(filePath);
-    return undefined;
-  }
-  // Another PBX or extension: absent for us, but left for the next save to replace.
-  if (!samePbx(cache.pbx, expected.pbx) || cache.extension !== expected.extension) return undefined;
-  return dropExpired(cache, expected.now);
+  const sessions = await readSessions(filePath);
+  // Other PBXs' and extensions' sessions stay in the file for their own commands.
+  const cache = sessions?.find((entry) => sameAccount(entry, expected));
+  return cache && dropExpired(cache, expected.now);
 }
 
-export async function saveSessionCache(filePath: string, cache: SessionCache): Promise<void> {
+/** The file's sessions; undefined when there is none, and an invalid file is deleted. */
+async function readSessions(filePath: string): Promise<SessionCache[] | undefined> {
+  const text = await readIfExists(filePath);
+  if (text === undefined) return undefined;
+  const sessions = parseCacheFile(text);
+  if (sessions === undefined) await clearSessionCache(filePath);
+  return sessions;
+}
+
+function sameAccount(a: Pick<SessionCache, "pbx" | "extension">, b: typeof a): boolean {
+  return samePbx(a.pbx, b.pbx) && a.extension === b.extension;
+}
+
+/** The content that matters: every known field but savedAt, in one order. */
+function contentOf(cache: SessionCache): string {
+  const { savedAt: _savedAt, ...rest } = knownFields<SessionCache>(cache, CACHE_FIELDS);
+  return JSON.stringify(rest);
+}
+
+/**
+ * Saves the session beside those of other PBXs and extensions, replacing this account's. Writes
+ * nothing when the saved entry has the same content (savedAt aside); says whether it wrote.
+ */
+export async function saveSessionCache(filePath: string, cache: SessionCache): Promise<boolean> {
   const checked = checkSessionCache(cache);
   // A caller bug, not a user problem: name the field, not its value.
   if ("problem" in checked) {
@@ -145,7 +175,13 @@ export async function saveSessionCache(filePath: string, cache: SessionCache): P
   const { cookies, ...rest } = checked.cache;
   const kept = cookies && withoutRefreshToken(cookies);
   const toSave: SessionCache = kept ? { ...rest, cookies: kept } : rest;
-  await writeSecureFile(filePath, `${JSON.stringify(toSave, null, 2)}\n`);
+  const sessions = (await readSessions(filePath)) ?? [];
+  const previous = sessions.find((entry) => sameAccount(entry, toSave));
+  if (previous && contentOf(previous) === contentOf(toSave)) return false;
+  const others = sessions.filter((entry) => entry !== previous);
+  const file: CacheFile = { version: 2, sessions: [toSave, ...others].slice(0, MAX_SESSIONS) };
+  await writeSecureFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
+  return true;
 }
 
 /** Deletes the cache; true if there was one. */
@@ -159,15 +195,24 @@ export async function clearSessionCache(filePath: string): Promise<boolean> {
   }
 }
 
-function parseCache(text: string): SessionCache | undefined {
+/** The sessions in the file, or undefined when any part of it is invalid. */
+function parseCacheFile(text: string): SessionCache[] | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  const checked = checkSessionCache(value);
-  return "cache" in checked ? checked.cache : undefined;
+  // The first format: one session at the top.
+  const entries = isObject(value) && value.version === 2 ? value.sessions : [value];
+  if (!Array.isArray(entries)) return undefined;
+  const sessions: SessionCache[] = [];
+  for (const entry of entries) {
+    const checked = checkSessionCache(entry);
+    if (!("cache" in checked)) return undefined;
+    sessions.push(checked.cache);
+  }
+  return sessions;
 }
 
 function withoutRefreshToken(cookies: Record<string, string>): Record<string, string> | undefined {

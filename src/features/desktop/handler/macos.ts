@@ -7,6 +7,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { ConfigError } from "../../../errors.js";
+import { appleScriptString } from "../applescript.js";
 import {
   deleteHandlerState,
   type HandlerState,
@@ -42,10 +43,7 @@ export function macosAppPath(env: NodeJS.ProcessEnv): string {
   return path.join(env.HOME || os.homedir(), "Applications", "dial3cx.app");
 }
 
-/** An AppleScript string literal. */
-export function appleScriptString(text: string): string {
-  return `"${text.replace(/[\\"]/g, "\\$&")}"`;
-}
+export { appleScriptString } from "../applescript.js";
 
 export function macosAppletSource(launcher: MacosLauncher): string {
   const command = [

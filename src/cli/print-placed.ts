@@ -1,0 +1,37 @@
+// What a placed call prints: "Calling Ada Lovelace (+49 30 123456) on Yealink T46S (ext 100)", or
+// the JSON summary. Apart from commands/call.ts, whose imports (libphonenumber) the warm-call fast
+// path (fast.ts) does not load; `call`, `pick` and the fast path print through this one function.
+import { describeCallee } from "../features/calls/callee.js";
+import type { PlacedCall } from "../features/calls/place-call.js";
+import { type ConnectionFlags, type Io, writeJson } from "./context.js";
+
+/** "Calling Ada Lovelace (+49 30 123456) on Yealink T46S (ext 100)", or the JSON summary. */
+export function printPlaced(
+  placed: PlacedCall,
+  name: string | undefined,
+  flags: ConnectionFlags,
+  io: Io,
+): void {
+  const callee = describeCallee(placed.display, name);
+  const where = `${placed.deviceName} (ext ${placed.extension})`;
+  if (flags.json) {
+    // One shape whichever side dialled; `contact` is null when the gateway's answer lacks it.
+    writeJson(io, {
+      to: placed.dial,
+      toE164: placed.e164,
+      display: placed.display,
+      ...(name ? { name } : {}),
+      device: placed.deviceName,
+      contact: placed.deviceContact,
+      extension: placed.extension,
+      state: "dialing",
+      via: placed.via,
+      id: placed.id,
+      duplicate: placed.duplicate,
+    });
+  } else if (placed.duplicate) {
+    io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);
+  } else {
+    io.stdout.write(`Calling ${callee} on ${where}\n`);
+  }
+}
