@@ -10,7 +10,7 @@
 import { BadInputError } from "../../errors.js";
 import { describeCallee, isNameQuery } from "../../features/calls/callee.js";
 import type { Call, CallInfo, Dial3cxClient } from "../../features/calls/client.js";
-import { type DialString, parseDialString } from "../../features/calls/dialstring.js";
+import { type DialString, keyInHint, parseDialString } from "../../features/calls/dialstring.js";
 import {
   accountSession,
   dialStringOptions,
@@ -63,7 +63,7 @@ export async function runCall(target: string, flags: CallFlags, io: Io): Promise
       client: resolved.client,
       session,
     });
-    printPlaced(placed, resolved.name, flags, io);
+    printPlaced(placed, resolved.name, flags, io, resolved.to);
     return 0;
   } finally {
     if (resolved.client) await session.done(resolved.client);
@@ -149,9 +149,11 @@ export function printPlaced(
   name: string | undefined,
   flags: ConnectionFlags,
   io: Io,
+  to?: Pick<DialString, "extension">,
 ): void {
   const callee = describeCallee(placed.display, name);
-  const where = `${placed.deviceName} (ext ${placed.extension})`;
+  const hint = to && keyInHint(to);
+  const where = `${placed.deviceName} (ext ${placed.extension})${hint ? `: ${hint}` : ""}`;
   if (flags.json) {
     // One shape whichever side dialled; `contact` is null when the gateway's answer lacks it.
     writeJson(io, {
@@ -166,6 +168,8 @@ export function printPlaced(
       via: placed.via,
       id: placed.id,
       duplicate: placed.duplicate,
+      // An extension behind the number is not dialled: the caller keys it in once connected.
+      ...(to?.extension ? { keyIn: to.extension } : {}),
     });
   } else if (placed.duplicate) {
     io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);
@@ -194,17 +198,21 @@ async function callWithSession(
       device: device.name,
       contact: device.contact,
       extension,
+      ...(to.extension ? { keyIn: to.extension } : {}),
     };
     const callee = describeCallee(to.display, name);
+    const hint = keyInHint(to);
+    const then = hint ? `: ${hint}` : "";
     if (flags.dryRun) {
       if (flags.json) writeJson(io, { ...summary, dryRun: true });
       else
         io.stdout.write(
-          `Would call ${callee} (dialling ${to.dial}) on ${device.name} (ext ${extension}). Nothing was dialled.\n`,
+          `Would call ${callee} (dialling ${to.dial}) on ${device.name} (ext ${extension})${then}. Nothing was dialled.\n`,
         );
       return 0;
     }
-    if (!flags.json) io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})\n`);
+    if (!flags.json)
+      io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})${then}\n`);
     const call = await client.makeCall(to, { device: device.contact });
     return await follow(call, flags, io, summary);
   } finally {

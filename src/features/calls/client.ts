@@ -20,7 +20,12 @@ import {
 } from "../../drivers/webclient/driver.js";
 import { ConfigError, NetworkError, ProtocolError } from "../../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
-import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
+import {
+  type DialString,
+  type DialStringOptions,
+  parseDialString,
+  sipHosts,
+} from "./dialstring.js";
 
 export type DriverChoice = "auto" | "webclient" | "callcontrol";
 
@@ -63,7 +68,9 @@ export interface MakeCallOptions {
 /** Connects to the PBX: logs in (or resumes a saved session) and, by default, follows events. */
 export async function connect(options: ConnectOptions): Promise<Dial3cxClient> {
   const driver = await connectDriver(options);
-  return new Dial3cxClient(driver, options);
+  // A sip: link may name the PBX's own host unless the caller said which hosts are ours.
+  const dial = { sipHosts: sipHosts(options.pbx), ...options.dial };
+  return new Dial3cxClient(driver, { ...options, dial });
 }
 
 /**

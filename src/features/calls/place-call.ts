@@ -8,7 +8,7 @@ import type { Settings } from "../settings/config.js";
 import type { AppPaths } from "../settings/paths.js";
 import type { AccountOptions } from "./account.js";
 import type { Dial3cxClient } from "./client.js";
-import type { DialString, DialStringOptions } from "./dialstring.js";
+import { type DialString, type DialStringOptions, sipHosts } from "./dialstring.js";
 
 /** How to get a session when the gateway does not take the call, and how to put it away. */
 export interface SessionAccess {
@@ -40,11 +40,14 @@ export function accountSession(options: AccountOptions): SessionAccess {
 
 /** How numbers are read with these settings (dialOptions in account.ts, without its imports). */
 export function dialStringOptions(
-  settings: Pick<Settings, "defaultRegion" | "outboundPrefix">,
+  settings: Pick<Settings, "defaultRegion" | "outboundPrefix" | "pbx"> & {
+    sipDomains?: readonly string[];
+  },
 ): DialStringOptions {
   const options: DialStringOptions = {};
   if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
   if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
+  options.sipHosts = sipHosts(settings.pbx, settings.sipDomains);
   return options;
 }
 

@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'unknown key "password", known keys are pbx, extension, device',
     );
-    expect(error.message).toContain("allowed_origins (line 3)");
+    expect(error.message).toContain("allowed_origins, sip_domains (line 3)");
     expect(error.message).not.toContain("hunter2");
   });
 
@@ -131,6 +131,7 @@ describe("loadConfig", () => {
     ['client_id = "9 0"', 'client_id must be a client id, like "900" (printable, no spaces)'],
     ["client_id = 1.5", 'client_id must be a client id, like "900" (line 1)'],
     ['allowed_origins = "https://crm"', "allowed_origins must be a list of origins"],
+    ['sip_domains = ["pbx example"]', "sip_domains[0] must be host names"],
     ['webhooks = "https://a"', "webhooks must be a list of URLs"],
     ["dedupe_seconds = inf", "dedupe_seconds must be a number of seconds (line 1)"],
     // No message of ours: zod's English one (zod/mini has none unless asked for).
@@ -316,6 +317,7 @@ describe("resolveSettings", () => {
       driver: "auto",
       webhooks: [],
       allowedOrigins: [],
+      sipDomains: [],
     });
     const full = resolveSettings({
       env: {},

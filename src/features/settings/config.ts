@@ -40,6 +40,8 @@ export interface Config {
   webhooks?: string[];
   /** Gateway: web origins allowed to call its API. */
   allowed_origins?: string[];
+  /** Hosts a sip: link may name besides the PBX's own (its SIP domains), e.g. "1234.3cx.eu". */
+  sip_domains?: string[];
 }
 
 /** A value that passed a check (and was normalised), or why it did not. */
@@ -99,6 +101,13 @@ export function normalizeDriver(input: string): Checked<Driver> {
   return input === "auto" || input === "webclient" || input === "callcontrol"
     ? { value: input }
     : { problem: 'must be "auto", "webclient" or "callcontrol"' };
+}
+
+export function normalizeSipDomain(input: string): Checked<string> {
+  const host = input.trim().toLowerCase();
+  return /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-f:.]+$/.test(host)
+    ? { value: host }
+    : { problem: 'must be host names, like ["1234.3cx.eu"]' };
 }
 
 function normalizeNonEmpty(input: string): Checked<string> {
@@ -180,6 +189,7 @@ const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = 
   client_id: plainDigits(normalizeClientId),
   webhooks: plainList(plainText),
   allowed_origins: plainList(plainText),
+  sip_domains: plainList(plainString(normalizeSipDomain)),
 };
 
 export const CONFIG_KEYS = Object.keys(plainReaders) as (keyof Config)[];
@@ -270,6 +280,11 @@ function configSchemaWith(z: typeof zodMini) {
     allowed_origins: z.optional(
       z.array(z.string(), {
         error: 'must be a list of origins, like ["https://crm.example.com"]',
+      }),
+    ),
+    sip_domains: z.optional(
+      z.array(stringOf(normalizeSipDomain), {
+        error: 'must be a list of host names, like ["1234.3cx.eu"]',
       }),
     ),
   }) satisfies ZodMiniType<Config>;
@@ -509,6 +524,8 @@ export interface Settings {
   clientId?: string;
   webhooks: string[];
   allowedOrigins: string[];
+  /** sip: hosts besides the PBX's own (config sip_domains). */
+  sipDomains: string[];
 }
 
 export const DEFAULT_DEDUPE_SECONDS = 3;
@@ -573,6 +590,7 @@ export function resolveSettings(input: {
       config.client_id,
     webhooks: config.webhooks ?? [],
     allowedOrigins: config.allowed_origins ?? [],
+    sipDomains: config.sip_domains ?? [],
   };
 }
 
