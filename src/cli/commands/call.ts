@@ -48,7 +48,10 @@ interface Target {
 
 export async function runCall(target: string, flags: CallFlags, io: Io): Promise<number> {
   const context = await loadContext(flags, io);
-  const session = accountSession(accountOptions(context, flags, { events: Boolean(flags.wait) }));
+  // --json promises the call's id (a script hangs up with it): learning it takes the events, as
+  // --wait does, even on a warm session.
+  const events = Boolean(flags.wait || flags.json);
+  const session = accountSession(accountOptions(context, flags, { events }));
   const resolved = await resolveTarget(target, context, flags, io);
   if (typeof resolved === "number") return resolved;
   if (flags.wait || flags.dryRun) return callWithSession(resolved, context, flags, io, session);
@@ -93,7 +96,7 @@ async function resolveTarget(
   const { numbersForName } = await import("../../features/contacts/contact-names.js");
   const loaded = await loadCliContacts(context, flags, {
     query: target,
-    events: Boolean(flags.wait),
+    events: Boolean(flags.wait || flags.json),
   });
   let keepSession = false;
   try {

@@ -151,8 +151,12 @@ export function runHangup(callId: string | undefined, flags: HangupFlags, io: Io
   });
 }
 
-/** The id when it is one of the active calls; asking the PBX about any other id is pointless. */
-function activeCallId(callId: string, calls: CallInfo[]): string {
+/**
+ * The id when it is one of the active calls; asking the PBX about any other id is pointless.
+ * Accepted as `status` shows it (`#2`) or bare (`2`).
+ */
+function activeCallId(given: string, calls: CallInfo[]): string {
+  const callId = given.trim().replace(/^#/, "");
   if (calls.some((c) => c.id === callId)) return callId;
   const active = calls.length === 0 ? "none" : calls.map((c) => `#${c.id}`).join(", ");
   throw new BadInputError(`No active call #${callId}; active: ${active}`, "usage");
