@@ -68,7 +68,7 @@ export function addContactRoutes(app: OpenAPIHono<GatewayEnv>): void {
  * The account's PBX phone book, asked the way the CLI asks it (foldingPhoneBook): the PBX does
  * not fold diacritics itself, so `q=muller` must search its whole book to find Müller.
  */
-function foldingPhoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
+export function foldingPhoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
   for (const candidate of [account.client, account.client.driver] as unknown[]) {
     if (typeof (candidate as Partial<PhoneBookLookup>).lookupContacts === "function") {
       return foldingPhoneBook(candidate as PhoneBookLookup);
