@@ -1,6 +1,7 @@
 // End to end: contacts in the CLI against the simulator's phone book and vCard address books the
 // tests write (2.1, 3.0, 4.0): `contacts search`, `call "<name>"`, `pick` with stand-in pickers,
 // names on `watch` lines, and `call` handing over to a running gateway.
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "vitest";
 import {
@@ -316,3 +317,42 @@ function waitForStderr(child: import("node:child_process").ChildProcess, pattern
     });
   });
 }
+
+describe.concurrent("dial3cx pick: a picker that fails", () => {
+  test("rofi that cannot open the display is an error naming rofi and its message", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { sim, home, env } = await startSimAndHome(onTestFinished);
+    const bin = join(home.dir, "broken-bin");
+    await mkdir(bin, { recursive: true });
+    const rofi = join(bin, "rofi");
+    await writeFile(
+      rofi,
+      "#!/bin/sh\ncat >/dev/null\necho 'Cannot open display: :0' >&2\nexit 1\n",
+    );
+    await chmod(rofi, 0o755);
+    const run = await runCli(["pick", "--with", "rofi"], {
+      env: { ...env, DISPLAY: ":0", PATH: `${bin}:${env.PATH}` },
+    });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr:
+        "dial3cx: The picker rofi failed (exit 1): Cannot open display: :0; fix it, or choose another with --with.\n",
+    });
+    expect(await sim.calls()).toEqual([]);
+  });
+
+  test("fzf's error exit (2) is an error too, its cancel (130) is not", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { home, env } = await startSimAndHome(onTestFinished);
+    const standIns = new StandIns(home);
+    await standIns.add("fzf", { exitCode: 2 });
+    const run = await runCli(["pick", "--with", "fzf"], { env: standIns.env(env) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^dial3cx: The picker fzf failed \(exit 2\)/);
+  });
+});
