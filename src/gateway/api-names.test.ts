@@ -78,3 +78,15 @@ describe("POST /v1/calls with a name", () => {
     expect(answer.json.error.message).not.toContain("--device");
   });
 });
+
+describe("GET /v1/contacts ids", () => {
+  it("gives every number its own id, the same on every request", async () => {
+    const first = await t.call("GET", "/v1/contacts?q=anna");
+    expect(first.status).toBe(200);
+    const ids = first.json.contacts.map((c: { id: string }) => c.id);
+    expect(first.json.contacts).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    const again = await t.call("GET", "/v1/contacts?q=anna");
+    expect(again.json.contacts.map((c: { id: string }) => c.id)).toEqual(ids);
+  });
+});
