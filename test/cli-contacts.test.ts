@@ -139,7 +139,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe(
       [
-        'dial3cx: "Jürgen Müller" matches 2 numbers: call one of them by number.',
+        'dial3cx: "Jürgen Müller" matches 2 numbers: call one of them by number, or add its type (dial3cx call "Jürgen Müller work").',
         "  Jürgen Müller  work       089 1234567",
         "  Jürgen Müller  mobile     0171 2345678",
         "",
@@ -157,6 +157,13 @@ describe.concurrent('dial3cx call "<name>"', () => {
       },
     ]);
     expect(await sim.calls()).toEqual([]);
+    // The number's type after the name picks one.
+    const mobile = await runCli(["call", "Jürgen Müller mobile"], { env });
+    expect(mobile).toMatchObject({ code: 0, stderr: "" });
+    expect(mobile.stdout).toBe(
+      "Calling Jürgen Müller (+49 171 2345678) on Yealink T46S (ext 100)\n",
+    );
+    expect((await sim.calls()).map((c) => c.destination)).toEqual(["01712345678"]);
   });
 
   test("no match says no contact matches and how to check; a URI is never a name", async ({

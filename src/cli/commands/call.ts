@@ -124,7 +124,12 @@ function noContactMatches(target: string): BadInputError {
 }
 
 function reportSeveral(target: string, matches: NamedNumber[], flags: CallFlags, io: Io): number {
-  const message = `"${target}" matches ${matches.length} numbers: call one of them by number.`;
+  const types = new Set(matches.map(({ number }) => number.type));
+  const byType =
+    types.size === matches.length
+      ? `, or add its type (dial3cx call "${target} ${matches[0]!.number.type}")`
+      : "";
+  const message = `"${target}" matches ${matches.length} numbers: call one of them by number${byType}.`;
   const entries = matches.map(({ contact, number }) => ({
     name: contact.name,
     numberType: number.type,
