@@ -417,6 +417,69 @@ function findKeyLine(source: string, key: string): number | undefined {
   return index === -1 ? undefined : index + 1;
 }
 
+/** What `dial3cx login` can keep of a config file that does not load. */
+export interface SalvagedConfig {
+  /** The keys whose values are valid, as the file wrote them. */
+  document: Record<string, unknown>;
+  /** What is left out, one entry each: "line 3: invalid TOML", "dedupe_seconds (line 4): …". */
+  dropped: string[];
+}
+
+/**
+ * Reads a broken config.toml for repair: the whole file as TOML when it parses, else line by
+ * line (a line that is not TOML on its own is dropped); then every key on its own, so one bad
+ * value or unknown key costs only itself. Values are never echoed (a typo may hold a password).
+ */
+export async function salvageConfig(filePath: string): Promise<SalvagedConfig> {
+  const source = (await readConfigText(filePath)) ?? "";
+  const dropped: string[] = [];
+  let document: Record<string, unknown>;
+  try {
+    document = parse(source);
+  } catch {
+    document = {};
+    source.split(/\r?\n/).forEach((line, index) => {
+      if (line.trim() === "" || line.trim().startsWith("#")) return;
+      try {
+        Object.assign(document, parse(line));
+      } catch {
+        dropped.push(`line ${index + 1}: invalid TOML`);
+      }
+    });
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    const line = findKeyLine(source, key);
+    const where = line === undefined ? quoteKey(key) : `${quoteKey(key)} (line ${line})`;
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      dropped.push(`${where}: unknown key`);
+      continue;
+    }
+    const configKey = key as keyof Config;
+    if (plainReaders[configKey](value) !== undefined) {
+      kept[key] = value;
+      continue;
+    }
+    const { schema, english } = await loadConfigSchema();
+    const result = schema.shape[configKey].safeParse(value, english);
+    if (result.success) kept[key] = value;
+    else dropped.push(`${where}: ${result.error.issues[0]?.message ?? "is invalid"}`);
+  }
+  return { document: kept, dropped };
+}
+
+/** Rewrites config.toml with `document` only; the old file is kept as `<file>.bak`. */
+export async function rewriteConfig(
+  filePath: string,
+  document: Record<string, unknown>,
+): Promise<{ path: string; backupPath: string }> {
+  const target = await realpathIfExists(filePath);
+  const backupPath = `${target}.bak`;
+  await rename(target, backupPath);
+  await writeSecureFile(target, LOGIN_CONFIG_HEADER + stringify(document));
+  return { path: target, backupPath };
+}
+
 /** The keys `dial3cx login` owns. undefined leaves a key as it is; null removes it. */
 export interface LoginConfigValues {
   pbx?: string | null;
