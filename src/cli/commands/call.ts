@@ -15,6 +15,7 @@ import {
   accountSession,
   dialStringOptions,
   type PlacedCall,
+  pbxHost,
   placeCall,
   type SessionAccess,
 } from "../../features/calls/place-call.js";
@@ -28,6 +29,7 @@ import {
   writeJson,
 } from "../context.js";
 import { formatDuration, stateText } from "../format.js";
+import { startProgress } from "../progress.js";
 
 export interface CallFlags extends ConnectionFlags {
   wait?: boolean;
@@ -55,8 +57,10 @@ export async function runCall(target: string, flags: CallFlags, io: Io): Promise
   const resolved = await resolveTarget(target, context, flags, io);
   if (typeof resolved === "number") return resolved;
   if (flags.wait || flags.dryRun) return callWithSession(resolved, context, flags, io, session);
+  const progress = startProgress(io, { json: flags.json });
   try {
     const placed = await placeCall({
+      onStep: progress.step,
       to: resolved.to,
       target: resolved.text,
       device: flags.device ?? context.settings.device,
@@ -66,9 +70,11 @@ export async function runCall(target: string, flags: CallFlags, io: Io): Promise
       client: resolved.client,
       session,
     });
+    progress.stop();
     printPlaced(placed, resolved.name, flags, io, resolved.to);
     return 0;
   } finally {
+    progress.stop();
     if (resolved.client) await session.done(resolved.client);
   }
 }
@@ -194,7 +200,14 @@ async function callWithSession(
   session: SessionAccess,
 ): Promise<number> {
   const { to, name } = target;
-  const client = target.client ?? (await session.open());
+  const progress = startProgress(io, { json: flags.json });
+  progress.step(`connecting to ${pbxHost(context.settings.pbx)}`);
+  let client: Dial3cxClient;
+  try {
+    client = target.client ?? (await session.open());
+  } finally {
+    progress.stop();
+  }
   try {
     const device = client.chooseDevice(flags.device ?? context.settings.device);
     const extension = client.extension().extension;

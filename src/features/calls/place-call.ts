@@ -67,6 +67,8 @@ export interface PlaceCallOptions {
   session: SessionAccess;
   /** Why the gateway did not take the call (for a debug line or the log). */
   onGatewaySkipped?: (reason: string) => void;
+  /** Told each step as it starts ("connecting to the PBX", "ringing Yealink T46S"). */
+  onStep?: (step: string) => void;
 }
 
 export interface PlacedCall {
@@ -87,6 +89,7 @@ export interface PlacedCall {
 
 export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> {
   if (options.gateway !== false && options.client === undefined) {
+    options.onStep?.("handing the call to dial3cx serve");
     const handed = await handOffCall({
       paths: options.paths,
       extension: options.settings.extension,
@@ -109,9 +112,11 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
     }
     options.onGatewaySkipped?.(handed.reason);
   }
+  if (!options.client) options.onStep?.(`connecting to ${pbxHost(options.settings.pbx)}`);
   const client = options.client ?? (await options.session.open());
   try {
     const device = client.chooseDevice(options.device);
+    options.onStep?.(`ringing ${device.name}`);
     const call = await client.makeCall(options.to, { device: device.contact });
     return {
       via: "session",
@@ -127,5 +132,14 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
   } finally {
     // A session handed in belongs to the caller.
     if (options.client === undefined) await options.session.done(client);
+  }
+}
+
+/** "pbx.example.com" for a step's text; "the PBX" when there is no URL. */
+export function pbxHost(pbx: string | undefined): string {
+  try {
+    return pbx ? new URL(pbx).host : "the PBX";
+  } catch {
+    return "the PBX";
   }
 }
