@@ -42,11 +42,13 @@ describe.concurrent("dial3cx with the Call Control driver", () => {
       expect.objectContaining({ to: "004930123456", device: "Yealink T46S", state: "dialing" }),
     ]);
     const paths = httpRequests(await sim.requests()).map((r) => `${r.method} ${r.path}`);
-    expect(paths).toEqual([
+    expect(paths.slice(0, 3)).toEqual([
       "POST /connect/token",
       "GET /callcontrol/100",
       `POST /callcontrol/100/devices/${encodeURIComponent("sip:100@192.168.178.20:5062;rinstance=a1")}/makecall`,
     ]);
+    // --json follows events to learn the call's id: reading what an event names may follow.
+    for (const path of paths.slice(3)) expect(path).toMatch(/^GET \/callcontrol\/100\//);
     expect(await sim.calls()).toMatchObject([{ destination: "004930123456", state: "dialing" }]);
   });
 

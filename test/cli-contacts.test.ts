@@ -1,6 +1,7 @@
 // End to end: contacts in the CLI against the simulator's phone book and vCard address books the
 // tests write (2.1, 3.0, 4.0): `contacts search`, `call "<name>"`, `pick` with stand-in pickers,
 // names on `watch` lines, and `call` handing over to a running gateway.
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "vitest";
 import {
@@ -30,7 +31,7 @@ describe.concurrent("dial3cx contacts search", () => {
     onTestFinished,
   }) => {
     const { sim, home } = await startSimAndHome(onTestFinished);
-    const books = await configureAddressBooks(home);
+    await configureAddressBooks(home);
     const env = accountEnv(home, sim);
 
     const muller = await runCli(["contacts", "search", "muller", "--dmenu"], { env });
@@ -54,27 +55,19 @@ describe.concurrent("dial3cx contacts search", () => {
     const json = await runCli(["contacts", "search", "+49 30 123456", "--json"], { env });
     expect(json).toMatchObject({ code: 0, stderr: "" });
     const [matches] = parseJsonLines(json.stdout) as [Array<Record<string, unknown>>];
-    // An exact number finds the vCard (national form) and the phone book entry.
-    expect(matches).toEqual(
-      expect.arrayContaining([
-        {
-          name: "Ada Lovelace",
-          organization: null,
-          number: "030 123456",
-          numberType: "work",
-          source: "vcard",
-          file: join(books, "private", "ada.vcf"),
-          match: "number",
-        },
-        expect.objectContaining({
-          name: "Ada Lovelace",
-          organization: "Analytical Engines Ltd",
-          number: "+49 30 123456",
-          source: "pbx",
-          match: "number",
-        }),
-      ]),
-    );
+    // The vCard (national form) and the phone book have the same person and number: listed once,
+    // in the form with the country code.
+    expect(matches).toEqual([
+      expect.objectContaining({
+        name: "Ada Lovelace",
+        organization: "Analytical Engines Ltd",
+        number: "+49 30 123456",
+        source: "pbx",
+        match: "number",
+      }),
+    ]);
+    const dmenu = await runCli(["contacts", "search", "ada", "--dmenu"], { env });
+    expect(dmenu.stdout).toBe("Ada Lovelace\twork\t+49 30 123456\n");
   });
 
   test("not logged in: the vCards alone, with a note on stderr", async ({
@@ -146,7 +139,7 @@ describe.concurrent('dial3cx call "<name>"', () => {
     expect(run).toMatchObject({ code: 2, stdout: "" });
     expect(run.stderr).toBe(
       [
-        'dial3cx: "Jürgen Müller" matches 2 numbers: call one of them by number.',
+        'dial3cx: "Jürgen Müller" matches 2 numbers: call one of them by number, or add its type (dial3cx call "Jürgen Müller work").',
         "  Jürgen Müller  work       089 1234567",
         "  Jürgen Müller  mobile     0171 2345678",
         "",
@@ -164,6 +157,13 @@ describe.concurrent('dial3cx call "<name>"', () => {
       },
     ]);
     expect(await sim.calls()).toEqual([]);
+    // The number's type after the name picks one.
+    const mobile = await runCli(["call", "Jürgen Müller mobile"], { env });
+    expect(mobile).toMatchObject({ code: 0, stderr: "" });
+    expect(mobile.stdout).toBe(
+      "Calling Jürgen Müller (+49 171 2345678) on Yealink T46S (ext 100)\n",
+    );
+    expect((await sim.calls()).map((c) => c.destination)).toEqual(["01712345678"]);
   });
 
   test("no match says no contact matches and how to check; a URI is never a name", async ({
@@ -316,3 +316,42 @@ function waitForStderr(child: import("node:child_process").ChildProcess, pattern
     });
   });
 }
+
+describe.concurrent("dial3cx pick: a picker that fails", () => {
+  test("rofi that cannot open the display is an error naming rofi and its message", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { sim, home, env } = await startSimAndHome(onTestFinished);
+    const bin = join(home.dir, "broken-bin");
+    await mkdir(bin, { recursive: true });
+    const rofi = join(bin, "rofi");
+    await writeFile(
+      rofi,
+      "#!/bin/sh\ncat >/dev/null\necho 'Cannot open display: :0' >&2\nexit 1\n",
+    );
+    await chmod(rofi, 0o755);
+    const run = await runCli(["pick", "--with", "rofi"], {
+      env: { ...env, DISPLAY: ":0", PATH: `${bin}:${env.PATH}` },
+    });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr:
+        "dial3cx: The picker rofi failed (exit 1): Cannot open display: :0; fix it, or choose another with --with.\n",
+    });
+    expect(await sim.calls()).toEqual([]);
+  });
+
+  test("fzf's error exit (2) is an error too, its cancel (130) is not", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { home, env } = await startSimAndHome(onTestFinished);
+    const standIns = new StandIns(home);
+    await standIns.add("fzf", { exitCode: 2 });
+    const run = await runCli(["pick", "--with", "fzf"], { env: standIns.env(env) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^dial3cx: The picker fzf failed \(exit 2\)/);
+  });
+});

@@ -18,6 +18,7 @@ import {
 import { WireClient } from "../src/sim/testing.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
+const STRICT_PROCESS = new URL("./strict-process.mjs", import.meta.url).href;
 
 /**
  * The CLI the tests run: a private copy of bin/ and dist/cli as the suite's global setup built
@@ -152,7 +153,7 @@ export interface RunningCli {
 
 /** Starts `dial3cx <args>` and returns at once, for long-running commands (watch, sim). */
 export async function startCli(args: string[], options: RunOptions): Promise<RunningCli> {
-  const child = spawn(process.execPath, [await cliBin(), ...args], {
+  const child = spawn(process.execPath, ["--import", STRICT_PROCESS, await cliBin(), ...args], {
     env: options.env,
     stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
@@ -172,7 +173,9 @@ export async function startCli(args: string[], options: RunOptions): Promise<Run
     child.once("error", reject);
     child.once("close", (code, signal) => {
       for (const wake of waiters) wake();
-      resolve({ code, signal, stdout, stderr });
+      const bug = processBug(code, stderr);
+      if (bug) reject(new Error(`dial3cx ${args.join(" ")}: ${bug}\n${stdout}\n${stderr}`));
+      else resolve({ code, signal, stdout, stderr });
     });
   });
   const line = (match: (line: string) => boolean, timeoutMs = 10_000) =>
@@ -196,6 +199,17 @@ export async function startCli(args: string[], options: RunOptions): Promise<Run
       check();
     });
   return { child, result, line };
+}
+
+/**
+ * What no CLI run may ever show, whatever the test expects: a rejection nobody handled, a
+ * promise nobody can settle deciding the exit code (Node's 13), or an internal error.
+ */
+export function processBug(code: number | null, stderr: string): string | undefined {
+  if (stderr.includes("[dial3cx-test] UNHANDLED REJECTION")) return "an unhandled rejection";
+  if (code === 13) return "exit 13: an unsettled promise decided the exit code";
+  if (stderr.includes("dial3cx: internal error")) return "an internal error";
+  return undefined;
 }
 
 /** The simulator of one test, with its control API. */

@@ -15,7 +15,7 @@ describe.concurrent("dial3cx sim", () => {
     });
     const ready = await sim.line((l) => l.startsWith("dial3cx sim listening on "));
     expect(ready).toMatch(
-      /^dial3cx sim listening on http:\/\/127\.0\.0\.1:\d+ \(3CX V20\) · log in as 100 \/ dial3cx-demo$/,
+      /^dial3cx sim listening on http:\/\/127\.0\.0\.1:\d+ \(3CX V20\) · log in as 100 \/ dial3cx-demo · 2FA: 102 \/ dial3cx-2fa, TOTP secret DIAL3CXSIMULATORTWOFACTORDEMO234$/,
     );
     const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(ready)![1]!;
     const call = await runCli(["call", "123"], { env: accountEnv(home, { url }) });

@@ -22,10 +22,11 @@ export function stateText(state: CallInfo["state"]): string {
 }
 
 export function callLine(call: CallInfo, color = false): string {
-  const state = color ? colorState(call.state) : call.state;
+  // Padded before colouring: the width must not count colour codes, which NO_COLOR leaves out.
+  const state = color ? colorState(call.state) : call.state.padEnd(12);
   const who = call.name ? `${call.name} (${call.number})` : call.number;
   const direction = call.incoming ? "from" : "to";
-  return `#${call.id}  ${state.padEnd(color ? 21 : 12)} ${direction} ${who}`;
+  return `#${call.id}  ${state} ${direction} ${who}`;
 }
 
 function colorState(state: CallInfo["state"]): string {

@@ -152,8 +152,11 @@ connection(
   .option("--allow-plain-http", "allow plain HTTP on a non-loopback address")
   .option("--allowed-origin <origin...>", "web origins allowed to call the API (CORS)")
   .option("--allowed-host <host...>", "extra Host names the gateway answers to")
-  .option("--webhook <url...>", "POST call and device events to these URLs")
   .option("--show-token", "print the API token(s) and exit")
+  .option(
+    "--show-webhook-secret",
+    "print the secret webhooks are signed with (X-Dial3cx-Signature) and exit",
+  )
   .option("--install-unit", "write a systemd user unit for `dial3cx serve` and exit")
   .action((opts) =>
     runCommand(async () => (await import("./commands/serve.js")).runServe(opts, processIo()), opts),

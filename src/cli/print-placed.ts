@@ -2,6 +2,7 @@
 // the JSON summary. Apart from commands/call.ts, whose imports (libphonenumber) the warm-call fast
 // path (fast.ts) does not load; `call`, `pick` and the fast path print through this one function.
 import { describeCallee } from "../features/calls/callee.js";
+import { type DialString, keyInHint } from "../features/calls/dialstring.js";
 import type { PlacedCall } from "../features/calls/place-call.js";
 import { type ConnectionFlags, type Io, writeJson } from "./context.js";
 
@@ -11,9 +12,11 @@ export function printPlaced(
   name: string | undefined,
   flags: ConnectionFlags,
   io: Io,
+  to?: Pick<DialString, "extension">,
 ): void {
   const callee = describeCallee(placed.display, name);
-  const where = `${placed.deviceName} (ext ${placed.extension})`;
+  const hint = to && keyInHint(to);
+  const where = `${placed.deviceName} (ext ${placed.extension})${hint ? `: ${hint}` : ""}`;
   if (flags.json) {
     // One shape whichever side dialled; `contact` is null when the gateway's answer lacks it.
     writeJson(io, {
@@ -28,6 +31,8 @@ export function printPlaced(
       via: placed.via,
       id: placed.id,
       duplicate: placed.duplicate,
+      // An extension behind the number is not dialled: the caller keys it in once connected.
+      ...(to?.extension ? { keyIn: to.extension } : {}),
     });
   } else if (placed.duplicate) {
     io.stdout.write(`Already calling ${callee} on ${where}: called moments ago.\n`);

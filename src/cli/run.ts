@@ -10,11 +10,43 @@ export async function runCommand(
   action: () => Promise<number | undefined>,
   options: RunOptions = {},
 ): Promise<void> {
+  // A rejection nobody handles is a bug: it is reported as one (exit 1), never left to decide
+  // the exit code on its own.
+  const onUnhandled = (reason: unknown) => {
+    process.exitCode = reportError(new UnhandledError(reason), options);
+    process.exit();
+  };
+  // The event loop ran dry while the command still waited: it waits for something that can no
+  // longer happen. Node would exit 13 without a word; say so and exit 1.
+  const onStalled = () => {
+    process.exitCode = reportError(new StalledError(), options);
+  };
+  process.on("unhandledRejection", onUnhandled);
+  process.once("beforeExit", onStalled);
   try {
     const code = await action();
     process.exitCode = typeof code === "number" ? code : 0;
   } catch (error) {
     process.exitCode = reportError(error, options);
+  } finally {
+    process.off("beforeExit", onStalled);
+  }
+}
+
+/** A rejected promise nobody awaited: always a bug in dial3cx. */
+class UnhandledError extends Error {
+  constructor(reason: unknown) {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    super(`unhandled rejection: ${text}`);
+    this.stack = this.message;
+  }
+}
+
+/** The command waited on a promise that nothing could settle any more: a bug in dial3cx. */
+class StalledError extends Error {
+  constructor() {
+    super("the command stopped waiting for an answer that can no longer come");
+    this.stack = this.message;
   }
 }
 

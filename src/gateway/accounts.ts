@@ -30,7 +30,7 @@ export interface AccountSpec {
   /** Name of an environment variable holding the password (accounts file `password_env`). */
   passwordEnv?: string;
   /**
-   * "settings": the CLI's chain (--password-stdin, keyring, password_command, DIAL3CX_PASSWORD).
+   * "settings": the CLI's chain (--password-stdin, DIAL3CX_PASSWORD, password_command, keyring).
    * "explicit": only the account's password_command / password_env. "keyring": the keyring only.
    */
   passwordSources: "settings" | "explicit" | "keyring";

@@ -10,10 +10,11 @@
 import { BadInputError } from "../../errors.js";
 import { describeCallee, isNameQuery } from "../../features/calls/callee.js";
 import type { Call, CallInfo, Dial3cxClient } from "../../features/calls/client.js";
-import { type DialString, parseDialString } from "../../features/calls/dialstring.js";
+import { type DialString, keyInHint, parseDialString } from "../../features/calls/dialstring.js";
 import {
   accountSession,
   dialStringOptions,
+  pbxHost,
   placeCall,
   type SessionAccess,
 } from "../../features/calls/place-call.js";
@@ -28,6 +29,7 @@ import {
 } from "../context.js";
 import { formatDuration, stateText } from "../format.js";
 import { printPlaced } from "../print-placed.js";
+import { startProgress } from "../progress.js";
 
 export { printPlaced } from "../print-placed.js";
 
@@ -50,12 +52,17 @@ interface Target {
 
 export async function runCall(target: string, flags: CallFlags, io: Io): Promise<number> {
   const context = await loadContext(flags, io);
-  const session = accountSession(accountOptions(context, flags, { events: Boolean(flags.wait) }));
+  // --json promises the call's id (a script hangs up with it): learning it takes the events, as
+  // --wait does, even on a warm session.
+  const events = Boolean(flags.wait || flags.json);
+  const session = accountSession(accountOptions(context, flags, { events }));
   const resolved = await resolveTarget(target, context, flags, io);
   if (typeof resolved === "number") return resolved;
   if (flags.wait || flags.dryRun) return callWithSession(resolved, context, flags, io, session);
+  const progress = startProgress(io, { json: flags.json });
   try {
     const placed = await placeCall({
+      onStep: progress.step,
       to: resolved.to,
       target: resolved.text,
       device: flags.device ?? context.settings.device,
@@ -65,9 +72,11 @@ export async function runCall(target: string, flags: CallFlags, io: Io): Promise
       client: resolved.client,
       session,
     });
-    printPlaced(placed, resolved.name, flags, io);
+    progress.stop();
+    printPlaced(placed, resolved.name, flags, io, resolved.to);
     return 0;
   } finally {
+    progress.stop();
     if (resolved.client) await session.done(resolved.client);
   }
 }
@@ -95,7 +104,7 @@ async function resolveTarget(
   const { numbersForName } = await import("../../features/contacts/contact-names.js");
   const loaded = await loadCliContacts(context, flags, {
     query: target,
-    events: Boolean(flags.wait),
+    events: Boolean(flags.wait || flags.json),
   });
   let keepSession = false;
   try {
@@ -123,7 +132,12 @@ function noContactMatches(target: string): BadInputError {
 }
 
 function reportSeveral(target: string, matches: NamedNumber[], flags: CallFlags, io: Io): number {
-  const message = `"${target}" matches ${matches.length} numbers: call one of them by number.`;
+  const types = new Set(matches.map(({ number }) => number.type));
+  const byType =
+    types.size === matches.length
+      ? `, or add its type (dial3cx call "${target} ${matches[0]!.number.type}")`
+      : "";
+  const message = `"${target}" matches ${matches.length} numbers: call one of them by number${byType}.`;
   const entries = matches.map(({ contact, number }) => ({
     name: contact.name,
     numberType: number.type,
@@ -153,7 +167,14 @@ async function callWithSession(
   session: SessionAccess,
 ): Promise<number> {
   const { to, name } = target;
-  const client = target.client ?? (await session.open());
+  const progress = startProgress(io, { json: flags.json });
+  progress.step(`connecting to ${pbxHost(context.settings.pbx)}`);
+  let client: Dial3cxClient;
+  try {
+    client = target.client ?? (await session.open());
+  } finally {
+    progress.stop();
+  }
   try {
     const device = client.chooseDevice(flags.device ?? context.settings.device);
     const extension = client.extension().extension;
@@ -165,17 +186,21 @@ async function callWithSession(
       device: device.name,
       contact: device.contact,
       extension,
+      ...(to.extension ? { keyIn: to.extension } : {}),
     };
     const callee = describeCallee(to.display, name);
+    const hint = keyInHint(to);
+    const then = hint ? `: ${hint}` : "";
     if (flags.dryRun) {
       if (flags.json) writeJson(io, { ...summary, dryRun: true });
       else
         io.stdout.write(
-          `Would call ${callee} (dialling ${to.dial}) on ${device.name} (ext ${extension}). Nothing was dialled.\n`,
+          `Would call ${callee} (dialling ${to.dial}) on ${device.name} (ext ${extension})${then}. Nothing was dialled.\n`,
         );
       return 0;
     }
-    if (!flags.json) io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})\n`);
+    if (!flags.json)
+      io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})${then}\n`);
     const call = await client.makeCall(to, { device: device.contact });
     return await follow(call, flags, io, summary);
   } finally {

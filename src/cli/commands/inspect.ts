@@ -86,24 +86,42 @@ export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Pr
     );
     // Listen before announcing: whoever reads the line may signal us at once.
     const stopped = untilStopped(stop);
+    // Events that stop for good (no password to renew the session, …) end the watch: nothing
+    // else would, and a wait on signals alone does not keep the process alive.
+    let stopLost = () => {};
+    const lost = new Promise<Error>((resolve) => {
+      stopLost = client.onLost(resolve);
+    });
     if (!flags.json)
       io.stderr.write(`Watching extension ${client.extension().extension}; Ctrl-C to stop.\n`);
-    await stopped;
+    try {
+      const outcome = await Promise.race([stopped.promise.then(() => undefined), lost]);
+      if (outcome) throw outcome;
+    } finally {
+      stopped.cancel();
+      stopLost();
+    }
     return 0;
   });
 }
 
-function untilStopped(stop?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+function untilStopped(stop?: AbortSignal): { promise: Promise<void>; cancel: () => void } {
+  let cancel = () => {};
+  const promise = new Promise<void>((resolve) => {
     const done = () => {
+      cancel();
+      resolve();
+    };
+    cancel = () => {
       process.off("SIGINT", done);
       process.off("SIGTERM", done);
-      resolve();
+      stop?.removeEventListener("abort", done);
     };
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
     stop?.addEventListener("abort", done, { once: true });
   });
+  return { promise, cancel };
 }
 
 export interface HangupFlags extends ConnectionFlags {
@@ -133,8 +151,12 @@ export function runHangup(callId: string | undefined, flags: HangupFlags, io: Io
   });
 }
 
-/** The id when it is one of the active calls; asking the PBX about any other id is pointless. */
-function activeCallId(callId: string, calls: CallInfo[]): string {
+/**
+ * The id when it is one of the active calls; asking the PBX about any other id is pointless.
+ * Accepted as `status` shows it (`#2`) or bare (`2`).
+ */
+function activeCallId(given: string, calls: CallInfo[]): string {
+  const callId = given.trim().replace(/^#/, "");
   if (calls.some((c) => c.id === callId)) return callId;
   const active = calls.length === 0 ? "none" : calls.map((c) => `#${c.id}`).join(", ");
   throw new BadInputError(`No active call #${callId}; active: ${active}`, "usage");

@@ -3,7 +3,13 @@
 // (asking for the 2FA code when needed, once), then stores the settings in config.toml and the
 // password in the OS keyring. A rejected login is reported, never retried.
 import { confirm, input, password as passwordPrompt } from "@inquirer/prompts";
-import { BadInputError, Dial3cxError, TlsError, TwoFactorRequiredError } from "../../errors.js";
+import {
+  BadInputError,
+  ConfigError,
+  Dial3cxError,
+  TlsError,
+  TwoFactorRequiredError,
+} from "../../errors.js";
 import {
   accountName,
   forgetSession,
@@ -12,7 +18,13 @@ import {
 } from "../../features/calls/account.js";
 import type { Dial3cxClient } from "../../features/calls/client.js";
 import { parsePbxUrl, untrustedCertificate } from "../../features/settings/certificate.js";
-import { type Settings, saveLoginConfig } from "../../features/settings/config.js";
+import {
+  rewriteConfig,
+  type Settings,
+  salvageConfig,
+  saveLoginConfig,
+} from "../../features/settings/config.js";
+import { appPaths } from "../../features/settings/paths.js";
 import {
   KeyringUnavailableError,
   keyringStore,
@@ -29,8 +41,8 @@ import {
 } from "../context.js";
 
 export async function runLogin(flags: ConnectionFlags, io: Io): Promise<number> {
-  const context = await loadContext(flags, io);
   const interactive = Boolean(io.stdin.isTTY) && !flags.passwordStdin;
+  const context = await loadOrRepairContext(flags, io, interactive);
   const settings = context.settings;
   const pbx = await askPbx(settings, flags, interactive);
   const trust = await checkCertificate(pbx, settings, interactive, io);
@@ -63,6 +75,39 @@ export async function runLogin(flags: ConnectionFlags, io: Io): Promise<number> 
     return 0;
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * The context; when config.toml does not load, login is how it gets repaired (every other command
+ * sends the user here): it says what is wrong, and rewrites the file with the valid keys only,
+ * keeping the old one as config.toml.bak (in a terminal, after asking).
+ */
+async function loadOrRepairContext(
+  flags: ConnectionFlags,
+  io: Io,
+  interactive: boolean,
+): Promise<Context> {
+  const configFile = appPaths(io.env).configFile;
+  try {
+    return await loadContext(flags, io);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || !error.message.startsWith(configFile)) throw error;
+    const { document, dropped } = await salvageConfig(configFile);
+    const keys = Object.keys(document);
+    const keep = keys.length === 0 ? "no valid keys" : `the valid keys (${keys.join(", ")})`;
+    io.stderr.write(
+      `${configFile} does not load:\n${dropped.map((line) => `  ${line}\n`).join("")}`,
+    );
+    if (interactive) {
+      const message = `Rewrite it keeping ${keep}? The old file is kept as config.toml.bak.`;
+      if (!(await confirm({ message, default: true }))) throw error;
+    }
+    const rewritten = await rewriteConfig(configFile, document);
+    io.stderr.write(
+      `Rewrote ${rewritten.path} with ${keep}; the old file is ${rewritten.backupPath}.\n`,
+    );
+    return loadContext(flags, io);
   }
 }
 
@@ -163,8 +208,14 @@ async function storePassword(settings: Settings, secret: string, io: Io): Promis
     return "keyring";
   } catch (error) {
     if (!(error instanceof KeyringUnavailableError)) throw error;
+    // Say where later commands will find it, or how to give them one: not what is already done.
+    const later = io.env.DIAL3CX_PASSWORD
+      ? "Later commands take it from DIAL3CX_PASSWORD, as long as it is set."
+      : settings.passwordCommand
+        ? "Later commands take it from password_command in config.toml."
+        : "Set password_command in config.toml (e.g. `pass show 3cx`) or DIAL3CX_PASSWORD for later commands.";
     io.stderr.write(
-      "No OS keyring (Secret Service) is available, so the password was NOT stored. Set password_command in config.toml (e.g. `pass show 3cx`) or DIAL3CX_PASSWORD for later commands.\n",
+      `No OS keyring (Secret Service) is available, so the password was NOT stored. ${later}\n`,
     );
     return "not-stored";
   }

@@ -70,7 +70,7 @@ export async function runPick(flags: PickFlags, io: Io): Promise<number> {
       client: loaded.client,
       session: loaded.session,
     });
-    printPlaced(placed, name, flags, io);
+    printPlaced(placed, name, flags, io, to);
     return 0;
   } finally {
     await closeCliContacts(loaded);

@@ -6,7 +6,12 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { BadInputError } from "../../errors.js";
 import { loadConfig, resolveSettings } from "../../features/settings/config.js";
-import { readTokens, tokensFile } from "../../features/settings/gateway-tokens.js";
+import {
+  readTokens,
+  tokensFile,
+  webhookSecretFile,
+} from "../../features/settings/gateway-tokens.js";
+import { appPaths } from "../../features/settings/paths.js";
 import { http, tempHome } from "../../gateway/testing.js";
 import { dial3cxBin } from "../../package-root.js";
 import { DEFAULT_DEMO_PASSWORD, startSimulator } from "../../sim/index.js";
@@ -124,25 +129,17 @@ describe("dial3cx serve", () => {
     expect(again.stdout()).toContain("systemctl --user daemon-reload");
   });
 
-  it("keeps webhook URLs off the unit's command line, and warns when they are on ours", async () => {
+  it("--show-webhook-secret prints the signing secret, the same every time, kept 0600", async () => {
     const h = await home();
-    const secretUrl = "https://hooks.example.com/T0/s3cr3t-path";
-    const unit = captureIo(h.env);
-    await expect(runServe({ installUnit: true, webhook: [secretUrl] }, unit.io)).rejects.toThrow(
-      new BadInputError(
-        "--webhook cannot go in a unit: put the URLs in webhooks = [...] in config.toml (mode 0600), which the unit's gateway reads",
-        "usage",
-      ),
-    );
-    await expect(stat(unitPath(h.env))).rejects.toThrow(/ENOENT/);
-    const direct = captureIo(h.env);
-    expect(await runServe({ showToken: true, webhook: [secretUrl] }, direct.io)).toBe(0);
-    expect(direct.stderr()).toBe(
-      "dial3cx serve: warning: other local users can read --webhook URLs in the process list; put secret URLs in webhooks = [...] in config.toml (mode 0600).\n",
-    );
-    const without = captureIo(h.env);
-    await runServe({ showToken: true }, without.io);
-    expect(without.stderr()).toBe("");
+    const first = captureIo(h.env);
+    expect(await runServe({ showWebhookSecret: true }, first.io)).toBe(0);
+    const secret = first.stdout().trim();
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const again = captureIo(h.env);
+    await runServe({ showWebhookSecret: true }, again.io);
+    expect(again.stdout()).toBe(`${secret}\n`);
+    const file = webhookSecretFile(appPaths(h.env));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
   it("refuses flag mistakes in one line", async () => {

@@ -12,11 +12,13 @@ import {
   type AccountSpec,
   accountFromSettings,
   ensureTokens,
+  ensureWebhookSecret,
   type Gateway,
   type GatewayOptions,
   readAccountsFile,
   startGateway,
   tokensFile,
+  webhookSecretFile,
 } from "../../gateway/index.js";
 import { dial3cxBin } from "../../package-root.js";
 import { type ConnectionFlags, type Io, loadContext, readAll } from "../context.js";
@@ -35,9 +37,9 @@ export interface ServeFlags extends ConnectionFlags {
   allowedOrigin?: string[];
   /** Extra Host names to answer to (a DNS name in front of a non-loopback --listen). */
   allowedHost?: string[];
-  /** Webhook URLs (adds to the config's webhooks). */
-  webhook?: string[];
   showToken?: boolean;
+  /** Print the webhook signing secret (created on first use) and exit. */
+  showWebhookSecret?: boolean;
   installUnit?: boolean;
 }
 
@@ -58,8 +60,11 @@ export async function runServe(
   options: ServeOptions = {},
 ): Promise<number> {
   if (flags.installUnit) return installUnit(flags, io);
-  if (flags.webhook?.length) io.stderr.write(WEBHOOK_ON_ARGV_WARNING);
   const context = await loadContext(flags, io);
+  if (flags.showWebhookSecret) {
+    io.stdout.write(`${await ensureWebhookSecret(webhookSecretFile(context.paths))}\n`);
+    return 0;
+  }
   const specs = await accountSpecs(flags, io, context.settings);
   if (flags.showToken) return showTokens(specs, context.paths, io);
 
@@ -74,7 +79,9 @@ export async function runServe(
     allowPlainHttp: flags.allowPlainHttp,
     allowedOrigins: [...context.settings.allowedOrigins, ...(flags.allowedOrigin ?? [])],
     allowedHosts: flags.allowedHost,
-    webhooks: [...context.settings.webhooks, ...(flags.webhook ?? [])],
+    // Only from the config (0600): a URL on the command line, which may carry a secret, would be
+    // readable by every local user in the process list, so there is no --webhook flag.
+    webhooks: context.settings.webhooks,
     logStream: io.stderr === process.stderr ? undefined : io.stderr,
     onNote: (note) => io.stderr.write(`dial3cx serve: ${note}\n`),
     ...options.gateway,
@@ -86,10 +93,6 @@ export async function runServe(
   await gateway.stop();
   return 0;
 }
-
-/** A webhook URL may carry a secret (a token in its path or query), and argv is public. */
-const WEBHOOK_ON_ARGV_WARNING =
-  "dial3cx serve: warning: other local users can read --webhook URLs in the process list; put secret URLs in webhooks = [...] in config.toml (mode 0600).\n";
 
 function readyLine(gateway: Gateway): string {
   const list = gateway.extensions;
@@ -169,13 +172,6 @@ async function installUnit(flags: ServeFlags, io: Io): Promise<number> {
   if (flags.passwordStdin || flags.code) {
     throw new BadInputError(
       "--password-stdin and --code cannot go in a unit: store the password with dial3cx login (or set password_command)",
-      "usage",
-    );
-  }
-  if (flags.webhook?.length) {
-    // ExecStart would put the URL, which may carry a secret, on every start's command line.
-    throw new BadInputError(
-      "--webhook cannot go in a unit: put the URLs in webhooks = [...] in config.toml (mode 0600), which the unit's gateway reads",
       "usage",
     );
   }

@@ -54,7 +54,7 @@ describe("dial3cx sim", () => {
       addpInterval: "0.5",
     });
     const match =
-      /^dial3cx sim listening on (https:\/\/127\.0\.0\.1:(\d+)) \(3CX V20\) · TLS SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2}) · log in as 100 \/ dial3cx-demo$/.exec(
+      /^dial3cx sim listening on (https:\/\/127\.0\.0\.1:(\d+)) \(3CX V20\) · TLS SHA-256 ((?:[0-9A-F]{2}:){31}[0-9A-F]{2}) · log in as 100 \/ dial3cx-demo · 2FA: 102 \/ dial3cx-2fa, TOTP secret DIAL3CXSIMULATORTWOFACTORDEMO234$/.exec(
         ready,
       );
     expect(match, ready).not.toBeNull();

@@ -81,7 +81,14 @@ function readyLine(sim: Simulator, isDefaultScenario: boolean): string {
 /** The default scenario's demo password is public (README); a scenario file's stays private. */
 function loginHint(scenario: Scenario, isDefaultScenario: boolean): string {
   const first = scenario.extensions[0];
-  if (isDefaultScenario) return `log in as ${first?.number ?? "100"} / ${DEFAULT_DEMO_PASSWORD}`;
+  if (isDefaultScenario) {
+    // 102's 2FA secret is public too: an authenticator app (or oathtool) makes its codes.
+    const twoFactor = scenario.extensions.find((extension) => extension.totpSecret);
+    const hint = twoFactor
+      ? ` · 2FA: ${twoFactor.number} / ${twoFactor.password}, TOTP secret ${twoFactor.totpSecret}`
+      : "";
+    return `log in as ${first?.number ?? "100"} / ${DEFAULT_DEMO_PASSWORD}${hint}`;
+  }
   return `log in as ${first?.number} (password in the scenario file)`;
 }
 

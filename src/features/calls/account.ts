@@ -22,7 +22,7 @@ import {
   connect,
   type Dial3cxClient,
 } from "./client.js";
-import type { DialStringOptions } from "./dialstring.js";
+import { type DialStringOptions, sipHosts } from "./dialstring.js";
 
 export interface AccountOptions {
   settings: Settings;
@@ -61,6 +61,7 @@ export function dialOptions(settings: Settings): DialStringOptions {
   const options: DialStringOptions = {};
   if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
   if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
+  options.sipHosts = sipHosts(settings.pbx, settings.sipDomains);
   return options;
 }
 

@@ -6,10 +6,12 @@ const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 /**
  * Plain text that names someone rather than a number or URI: a letter and no URI scheme.
  * `tel:+1-800-FLOWERS` stays a number (and is refused as one); `1-800-FLOWERS` is looked up as a
- * name and, found nowhere, gets the number's error.
+ * name and, found nowhere, gets the number's error. Text starting with "+" or holding a ";"
+ * (`+49 30 12;rm -rf`) is a mistyped number, never a name: it gets the number's error at once.
  */
 export function isNameQuery(text: string): boolean {
   const trimmed = text.trim();
+  if (trimmed.startsWith("+") || trimmed.includes(";")) return false;
   return !SCHEME.test(trimmed) && /\p{L}/u.test(trimmed);
 }
 

@@ -22,9 +22,14 @@ import {
   type WebClientOptions,
   type WebClientSnapshot,
 } from "../../drivers/webclient/driver.js";
-import { ConfigError, ProtocolError } from "../../errors.js";
+import { ConfigError, NetworkError, ProtocolError } from "../../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
-import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
+import {
+  type DialString,
+  type DialStringOptions,
+  parseDialString,
+  sipHosts,
+} from "./dialstring.js";
 
 export type DriverChoice = "auto" | "webclient" | "callcontrol";
 
@@ -69,7 +74,9 @@ export interface MakeCallOptions {
 /** Connects to the PBX: logs in (or resumes a saved session) and, by default, follows events. */
 export async function connect(options: ConnectOptions): Promise<Dial3cxClient> {
   const driver = await connectDriver(options);
-  return new Dial3cxClient(driver, options);
+  // A sip: link may name the PBX's own host unless the caller said which hosts are ours.
+  const dial = { sipHosts: sipHosts(options.pbx), ...options.dial };
+  return new Dial3cxClient(driver, { ...options, dial });
 }
 
 /**
@@ -131,6 +138,11 @@ function delay(ms: number): Promise<void> {
 }
 
 export class Dial3cxClient extends EventEmitter<ClientEvents> {
+  /** Why the connection closed for good (a fatal reconnect failure); undefined while it lives. */
+  private lostBecause: Error | undefined;
+  private lastProblem: Error | undefined;
+  private readonly lostListeners = new Set<(error: Error) => void>();
+
   constructor(
     readonly driver: Driver,
     private readonly options: Pick<ConnectOptions, "dial" | "device"> = {},
@@ -142,8 +154,35 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     driver.on("device", ({ type, device }) =>
       this.emit("device", { type, device: describeDevice(device) }),
     );
-    driver.on("connection", (state) => this.emit("connection", state));
-    driver.on("problem", (error) => this.emit("problem", error));
+    driver.on("connection", (state) => {
+      if (state === "closed" && !this.lostBecause) {
+        this.lostBecause =
+          this.lastProblem ?? new NetworkError("The connection to the PBX closed for good.");
+        for (const listener of [...this.lostListeners]) listener(this.lostBecause);
+        this.lostListeners.clear();
+      }
+      this.emit("connection", state);
+    });
+    driver.on("problem", (error) => {
+      this.lastProblem = error;
+      this.emit("problem", error);
+    });
+  }
+
+  /**
+   * Calls `listener` once the event connection is lost for good (reconnecting failed in a way no
+   * retry can fix, e.g. the session expired and no password is available), with the reason; at
+   * once when it already is. Whoever waits for events must also wait for this: nothing else will
+   * ever settle their wait. Returns a function that removes the listener.
+   */
+  onLost(listener: (error: Error) => void): () => void {
+    const lost = this.lostBecause;
+    if (lost) {
+      queueMicrotask(() => listener(lost));
+      return () => {};
+    }
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
   }
 
   extension(): ExtensionInfo {
@@ -291,10 +330,16 @@ export class Call extends EventEmitter<CallEvents> {
       );
     }
     if (this.state === "ended") return this.current!;
-    return new Promise((resolve) => {
+    // Events are the only way to learn of the end: when they stop for good, so does the wait.
+    return new Promise((resolve, reject) => {
+      const stopLost = this.client.onLost((error) => {
+        this.off("state", onState);
+        reject(error);
+      });
       const onState = (info: CallInfo) => {
         if (info.state !== "ended") return;
         this.off("state", onState);
+        stopLost();
         resolve(info);
       };
       this.on("state", onState);

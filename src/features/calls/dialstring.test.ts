@@ -6,6 +6,8 @@ import { type DialString, type DialStringOptions, parseDialString } from "./dial
 type Expected = Partial<Omit<DialString, "source">>;
 
 const BERLIN = { kind: "external", dial: "004930123456", e164: "+4930123456" } as const;
+/** The PBX's host names, as the CLI passes them from the settings. */
+const SIP: DialStringOptions = { sipHosts: ["pbx", "PBX.example.com"] };
 
 describe("parseDialString accepts", () => {
   it.each<[string, DialStringOptions, Expected]>([
@@ -77,8 +79,6 @@ describe("parseDialString accepts", () => {
     ["+49 30 123456 extension 7", {}, { dial: "004930123456", extension: "7" }],
     ["555-1234x12", {}, { dial: "5551234", extension: "12", display: "5551234 ext. 12" }],
     ["+1 555 123 4567 X 89", {}, { dial: "0015551234567", extension: "89" }],
-    ["+49 30 123456,,12", {}, { dial: "004930123456", extension: "12" }],
-    ["+49 30 123456;ext=12", {}, { dial: "004930123456", extension: "12" }],
     // URIs
     [
       "tel:%2B49-30-123456;ext=12",
@@ -104,14 +104,15 @@ describe("parseDialString accepts", () => {
     ["callto://+4930123456", {}, BERLIN],
     ["CallTo://0049-30-123456", {}, BERLIN],
     ["callto:+4930123456?call", {}, BERLIN],
-    ["sip:+4930123456@pbx.example.com;user=phone", {}, BERLIN],
-    ["sips:+4930123456@pbx.example.com", {}, BERLIN],
-    ["sip:101@pbx", {}, { kind: "extension", dial: "101", display: "101" }],
-    ["SIP:101@pbx.example.com;transport=tls?subject=hi", {}, { kind: "extension", dial: "101" }],
-    ["sip:101:secret@pbx", {}, { kind: "extension", dial: "101" }],
-    ["sip:*55@pbx", {}, { kind: "feature", dial: "*55" }],
+    ["sip:+4930123456@pbx.example.com;user=phone", SIP, BERLIN],
+    ["sips:+4930123456@pbx.example.com", SIP, BERLIN],
+    ["sip:101@pbx", SIP, { kind: "extension", dial: "101", display: "101" }],
+    ["SIP:101@PBX.Example.com:5061;transport=tls", SIP, { kind: "extension", dial: "101" }],
+    ["sip:101:secret@pbx", SIP, { kind: "extension", dial: "101" }],
+    ["sip:*55@pbx", SIP, { kind: "feature", dial: "*55" }],
     ["sip:101", {}, { kind: "extension", dial: "101" }],
-    ["sip:123;phone-context=+4930@pbx;user=phone", {}, { dial: "004930123", e164: "+4930123" }],
+    ["sip:123;phone-context=+4930@pbx;user=phone", SIP, { dial: "004930123", e164: "+4930123" }],
+    ["sip:101@[::1]:5060", { sipHosts: ["::1"] }, { dial: "101" }],
     // Vanity numbers
     [
       "tel:+1-800-FLOWERS",
@@ -149,7 +150,11 @@ describe("parseDialString rejects", () => {
     ],
     ["abc", {}, /contains letters/],
     ["alice", { allowVanity: true }, /contains letters/], // no digit: not a vanity number
-    ["sip:alice@pbx.example.com", { allowVanity: true }, /"alice": this SIP user is a name/],
+    [
+      "sip:alice@pbx.example.com",
+      { ...SIP, allowVanity: true },
+      /"alice": this SIP user is a name/,
+    ],
     ["+4930123456 ext", {}, /contains letters/],
     ["1".repeat(33), {}, /it has 33 digits; at most 32/],
     [`+${"4".repeat(32)}`, {}, /with its prefixes it has 34 symbols; at most 32/],
@@ -181,7 +186,36 @@ describe("parseDialString rejects", () => {
     ["tel:+4930123456;ext=abc", {}, /extension must be 1 to 32 digits/],
     ["tel:+4930123456;ext=", {}, /extension must be 1 to 32 digits/],
     ["tel:123;phone-context=+49x", {}, /phone-context starting with \+ must be digits/],
-    ["+49 30 123456 x2;ext=1", {}, /two extensions/],
+    ["tel:+49 30 123456 x2;ext=1", {}, /two extensions/],
+    // Refused, never rewritten: plain text with ";" or ","
+    ["+49 30 12;rm -rf", {}, /"\+49 30 12;rm -rf": it contains ";"; parameters are read only/],
+    ["030 1234, 5", {}, /"030 1234, 5": it contains ","; a pause is not dialled/],
+    ["+49 30 123456,,12", {}, /contains ","/],
+    ["+49 30 123456;ext=12", {}, /contains ";"/],
+    ["123456;phone-context=+1900", {}, /contains ";"/],
+    // … a query or headers after "?"
+    ["tel:110?+4930123456", {}, /"tel:110": the link goes on after "\?"/],
+    ["tel:+4930123456?x=1", {}, /goes on after "\?"/],
+    ["callto:110?+4930123456", {}, /goes on after "\?"/],
+    ["sip:101@pbx?subject=hi", SIP, /goes on after "\?"/],
+    ["sip:110?x@evil.example", SIP, /goes on after "\?"/],
+    // … malformed or repeated tel: parameters
+    ["tel:+4930123456;rm -rf", {}, /";rm -rf": it is not a well-formed URI parameter/],
+    ["tel:+4930123456;ext=1 2", {}, /not a well-formed URI parameter/],
+    ["tel:+4930123456;", {}, /not a well-formed URI parameter/],
+    ["tel:+4930123456;ext=1;ext=2", {}, /";ext=2": ";ext" appears twice; keep one of them/],
+    ["tel:123;phone-context=+49;phone-context=+1", {}, /appears twice/],
+    ["tel:+4930123456;postd=pp22", {}, /post-dial digits would not be sent/],
+    // … a sip: host that is not the PBX
+    [
+      "sip:110@evil.example",
+      SIP,
+      /"sip:110@evil.example": "evil.example" is not your PBX \(pbx, pbx.example.com\)/,
+    ],
+    ["sip:101@other-company.example", SIP, /is not your PBX/],
+    ["sip:101@pbx.example.com.evil", SIP, /is not your PBX/],
+    ["sips:101:pw@evil.example;transport=tls", SIP, /is not your PBX/],
+    ["sip:101@pbx", {}, /"pbx" is not your PBX, and dial3cx calls only through your own PBX/],
     ["x".repeat(300), {}, /300 characters long/],
   ])("%j with %j", (input, options, message) => {
     let thrown: unknown;

@@ -23,6 +23,13 @@
 //   no digit at all, so "alice" does not become extension 25423.
 // - Error messages quote only the number part (never a SIP password) with invisible characters
 //   escaped, so a hostile URI cannot smuggle terminal controls into the output.
+// - Refuse, never rewrite: plain text with ";" or "," is refused (parameters are read only in a
+//   URI, and a pause is not dialled); a URI with a "?" query or headers is refused (`tel:110?+49…`
+//   would dial 110), except callto's `?call` suffix; tel: parameters must be well formed
+//   (RFC 3966: `;name` or `;name=value`, no spaces) and none may appear twice; `postd` (digits to
+//   send after the call connects) is refused, since it would not be sent.
+// - A sip:/sips: URI whose host is not one of `sipHosts` (the PBX's host and configured SIP
+//   domains) is refused: dialling its user part would ring someone else on your own PBX.
 
 import {
   type CountryCode,
@@ -40,6 +47,11 @@ export interface DialStringOptions {
   plusAs?: string;
   /** Map letters to keypad digits (1-800-FLOWERS). Default false. */
   allowVanity?: boolean;
+  /**
+   * Hosts a sip:/sips: URI may name (the PBX's host name and its SIP domains), compared without
+   * case or port. A sip: URI with any other host is refused; without this option, any host is.
+   */
+  sipHosts?: readonly string[];
 }
 
 export interface DialString {
@@ -51,7 +63,7 @@ export interface DialString {
   e164?: string;
   /** "+49 30 123456" for external numbers, the extension or code as-is otherwise. */
   display: string;
-  /** From ";ext=", "ext. 12", "x12" or ",12". Never dialled automatically. */
+  /** From ";ext=", "ext. 12" or "x12". Never dialled: the user keys it in once connected. */
   extension?: string;
   /** The raw input. */
   source: string;
@@ -68,7 +80,6 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const SEPARATORS = /[\p{Zs}\p{Pd}\u2212\u00AD\u200B\u2060\uFEFF.()/]/gu;
 const TRUNK_ZERO = /\(\s*0\s*\)/u;
 const TEXT_EXTENSION = /(?:ext\.?|extension|x)\s*[.:]?\s*([0-9]+)\s*$/iu;
-const PAUSE_EXTENSION = /,+\s*([0-9]+)\s*$/u;
 const BEFORE_TEXT_EXTENSION = /[0-9\p{Zs}\p{Pd}.()/]/u;
 const KEYPAD: Record<string, string> = {};
 for (const [digit, letters] of Object.entries({
@@ -89,6 +100,7 @@ interface ResolvedOptions {
   outboundPrefix: string;
   plusAs: string;
   allowVanity: boolean;
+  sipHosts: readonly string[];
 }
 
 /** What the URI or plain-text reader found, before any cleaning of the number itself. */
@@ -112,7 +124,7 @@ export function parseDialString(input: string, options: DialStringOptions = {}):
     reject(text, `it is ${text.length} characters long`, `pass at most ${MAX_INPUT_CHARS}`);
   }
   assertNoControlCharacters(text);
-  const raw = readInput(text);
+  const raw = readInput(text, resolved);
   return classify(raw, resolved, input);
 }
 
@@ -131,14 +143,33 @@ function resolveOptions(options: DialStringOptions): ResolvedOptions {
   if (!/^(?:\+|[0-9]+)$/.test(plusAs)) {
     throw new ConfigError(`plusAs ${quote(plusAs)} must be "+" or digits such as "00".`);
   }
-  return { defaultRegion, outboundPrefix, plusAs, allowVanity };
+  const sipHosts = (options.sipHosts ?? []).map((host) =>
+    host
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, "$1"),
+  );
+  return { defaultRegion, outboundPrefix, plusAs, allowVanity, sipHosts };
+}
+
+/** The hosts a sip: link may name: the PBX's own and its configured SIP domains. */
+export function sipHosts(pbx: string | undefined, domains: readonly string[] = []): string[] {
+  const hosts = [...domains];
+  if (pbx) {
+    try {
+      hosts.unshift(new URL(pbx).hostname.replace(/^\[(.*)\]$/, "$1"));
+    } catch {
+      // Not a URL: no host to add.
+    }
+  }
+  return hosts;
 }
 
 // ---- Reading URIs and plain text -------------------------------------------------------------
 
-function readInput(text: string): RawNumber {
+function readInput(text: string, options: ResolvedOptions): RawNumber {
   const scheme = SCHEME.exec(text)?.[1];
-  if (scheme === undefined) return readParts(text.split(";"), false, "");
+  if (scheme === undefined) return readPlain(text);
   const name = scheme.toLowerCase();
   if (!URI_SCHEMES.has(name)) {
     throw new BadInputError(
@@ -147,34 +178,111 @@ function readInput(text: string): RawNumber {
   }
   let rest = text.slice(scheme.length + 1);
   if (rest.startsWith("//")) rest = rest.slice(2);
-  rest = rest.split("?")[0] ?? "";
+  // callto:'s "?call" suffix (Skype's links) asks for nothing more than the call itself.
+  if (name === "callto" && /\?call$/i.test(rest)) rest = rest.slice(0, -"?call".length);
+  const query = rest.indexOf("?");
+  if (query >= 0) {
+    reject(
+      `${name}:${rest.slice(0, query)}`,
+      `the link goes on after "?" (${quote(rest.slice(query, query + 24))})`,
+      "dial3cx does not dial a link with a query or headers; pass the number alone",
+    );
+  }
   const isSip = name === "sip" || name === "sips";
-  if (isSip) rest = sipUserPart(rest);
+  if (isSip) rest = sipUserPart(rest, options);
   // Split on the structural ";" first and percent-decode each piece after, so "%3B" stays data.
-  const parts = rest.split(";").map(percentDecode);
+  const pieces = rest.split(";");
+  if (!isSip) pieces.slice(1).forEach(assertWellFormedParameter);
+  const parts = pieces.map(percentDecode);
   parts.forEach(assertNoControlCharacters);
   return readParts(parts, isSip, `${name}:`);
 }
 
-/** The user part of `user[:password]@host;uri-params`, without the password. */
-function sipUserPart(rest: string): string {
+/**
+ * Plain text: a number, maybe with "ext. 12" or "x12" after it. ";" and "," are refused: a
+ * parameter only means something in a tel: URI, and a pause is not something dial3cx can dial.
+ */
+function readPlain(text: string): RawNumber {
+  const separator = /[;,]/.exec(text);
+  if (separator) {
+    const fix =
+      separator[0] === ";"
+        ? "parameters are read only in a tel: URI (tel:+4930123456;ext=12); pass the number alone"
+        : 'a pause is not dialled; pass the number alone, and an extension as "ext. 12"';
+    reject(text, `it contains "${separator[0]}"`, fix);
+  }
+  return readParts([text], false, "");
+}
+
+/** RFC 3966's `;pname[=pvalue]`: pname is letters, digits and "-"; pvalue has no spaces. */
+function assertWellFormedParameter(parameter: string): void {
+  const wellFormed = /^[A-Za-z0-9-]+(?:=(?:[A-Za-z0-9\-_.!~*'()[\]/:&+$]|%[0-9A-Fa-f]{2})*)?$/.test(
+    parameter,
+  );
+  if (!wellFormed) {
+    reject(
+      `;${parameter}`,
+      "it is not a well-formed URI parameter",
+      "a parameter is ;name or ;name=value, without spaces",
+    );
+  }
+}
+
+/**
+ * The user part of `user[:password]@host[:port];uri-params`, without the password. The host must
+ * be the PBX's (or one of its SIP domains): another company's extension 101 is not ours.
+ */
+function sipUserPart(rest: string, options: ResolvedOptions): string {
   const at = rest.indexOf("@");
   const userinfo = at >= 0 ? rest.slice(0, at) : rest;
   const colon = userinfo.indexOf(":");
-  return colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+  const user = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+  if (at >= 0 && user !== "") {
+    const hostPort = rest.slice(at + 1).split(";")[0] ?? "";
+    const host = normalizeHost(hostPort);
+    if (!options.sipHosts.includes(host)) {
+      const ours = options.sipHosts.length > 0 ? ` (${options.sipHosts.join(", ")})` : "";
+      reject(
+        `sip:${user}@${hostPort}`,
+        `"${host}" is not your PBX${ours}, and dial3cx calls only through your own PBX`,
+        "dial the number itself, or add the host to sip_domains in the config if it is your PBX's",
+      );
+    }
+  }
+  return user;
+}
+
+/** "PBX.example.com:5060" → "pbx.example.com"; "[::1]:5060" → "::1". */
+function normalizeHost(hostPort: string): string {
+  const trimmed = hostPort.trim().toLowerCase();
+  const bracketed = /^\[([^\]]*)\]/.exec(trimmed);
+  if (bracketed) return bracketed[1] ?? "";
+  return trimmed.replace(/:[0-9]*$/, "").replace(/\.$/, "");
 }
 
 function readParts(parts: string[], isSipUser: boolean, label: string): RawNumber {
   const [first = "", ...parameters] = parts;
   let extension: string | undefined;
   let phoneContext: string | undefined;
+  const seen = new Set<string>();
   for (const parameter of parameters) {
     const equals = parameter.indexOf("=");
     const name = (equals >= 0 ? parameter.slice(0, equals) : parameter).trim().toLowerCase();
     const value = equals >= 0 ? parameter.slice(equals + 1).trim() : "";
+    if (seen.has(name)) {
+      reject(`;${parameter}`, `";${name}" appears twice`, "keep one of them");
+    }
+    seen.add(name);
     if (name === "ext") extension = readExtension(value, parameter);
     else if (name === "phone-context") phoneContext = readPhoneContext(value, parameter);
-    // isub, user=phone, postd and anything unknown do not change what is dialled.
+    else if (name === "postd") {
+      reject(
+        `;${parameter}`,
+        "post-dial digits would not be sent",
+        "call the number and key them in yourself",
+      );
+    }
+    // isub, user=phone and anything unknown do not change what is dialled.
   }
   const { number, extension: textExtension } = takeTrailingExtension(first.trim());
   if (extension !== undefined && textExtension !== undefined) {
@@ -207,12 +315,8 @@ function readPhoneContext(value: string, parameter: string): string | undefined 
   return prefix;
 }
 
-/** Splits "… ext. 12", "… x12", "… extension 12" or "…,,12" off the end of a number. */
+/** Splits "… ext. 12", "… x12" or "… extension 12" off the end of a number. */
 function takeTrailingExtension(text: string): { number: string; extension?: string } {
-  const pause = PAUSE_EXTENSION.exec(text);
-  if (pause?.[1] !== undefined && pause.index > 0) {
-    return { number: text.slice(0, pause.index).trim(), extension: pause[1] };
-  }
   const marker = TEXT_EXTENSION.exec(text);
   const before = marker ? text[marker.index - 1] : undefined;
   // The marker must follow a digit or separator, so the X in a vanity word like "BOX12" is a letter.
@@ -291,6 +395,14 @@ function cleanSymbols(raw: RawNumber, options: ResolvedOptions): string {
     reject(raw.number, "it contains letters", "type the digits instead");
   }
   return text.replace(/[A-Za-z]/g, (letter) => KEYPAD[letter.toUpperCase()] ?? letter);
+}
+
+/**
+ * What to key in once the call is answered, for an extension dial3cx does not dial:
+ * "then key in 12", or undefined.
+ */
+export function keyInHint(to: Pick<DialString, "extension">): string | undefined {
+  return to.extension === undefined ? undefined : `then key in ${to.extension}`;
 }
 
 /** RFC 3966: a local number with a global phone-context "+4930" means "+4930" + the number. */

@@ -10,7 +10,7 @@ import type { Settings } from "../settings/config.js";
 import type { AppPaths } from "../settings/paths.js";
 import type { AccountOptions } from "./account.js";
 import type { Dial3cxClient } from "./client.js";
-import type { DialString, DialStringOptions } from "./dialstring.js";
+import { type DialString, type DialStringOptions, sipHosts } from "./dialstring.js";
 import type { QuickCallResult } from "./quick-call.js";
 
 /** How to get a session when the gateway does not take the call, and how to put it away. */
@@ -29,7 +29,8 @@ export interface SessionAccess {
  */
 export function accountSession(options: AccountOptions): SessionAccess {
   const quick =
-    options.useCache === false || !fastPathEnabled(options.env)
+    // Events (--wait, --json's call id) need the driver's session: no quick call then.
+    options.useCache === false || options.events || !fastPathEnabled(options.env)
       ? undefined
       : async (to: DialString, device: string | undefined) => {
           const { quickCall } = await import("./quick-call.js");
@@ -66,11 +67,14 @@ export function fastPathEnabled(env: NodeJS.ProcessEnv): boolean {
 
 /** How numbers are read with these settings (dialOptions in account.ts, without its imports). */
 export function dialStringOptions(
-  settings: Pick<Settings, "defaultRegion" | "outboundPrefix">,
+  settings: Pick<Settings, "defaultRegion" | "outboundPrefix" | "pbx"> & {
+    sipDomains?: readonly string[];
+  },
 ): DialStringOptions {
   const options: DialStringOptions = {};
   if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
   if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
+  options.sipHosts = sipHosts(settings.pbx, settings.sipDomains);
   return options;
 }
 
@@ -90,6 +94,8 @@ export interface PlaceCallOptions {
   session: SessionAccess;
   /** Why the gateway did not take the call (for a debug line or the log). */
   onGatewaySkipped?: (reason: string) => void;
+  /** Told each step as it starts ("connecting to the PBX", "ringing Yealink T46S"). */
+  onStep?: (step: string) => void;
 }
 
 export interface PlacedCall {
@@ -110,6 +116,7 @@ export interface PlacedCall {
 
 export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> {
   if (options.gateway !== false && options.client === undefined) {
+    options.onStep?.("handing the call to dial3cx serve");
     const handed = await handOffCall({
       paths: options.paths,
       extension: options.settings.extension,
@@ -151,10 +158,12 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
       };
     }
   }
+  if (!options.client) options.onStep?.(`connecting to ${pbxHost(options.settings.pbx)}`);
   const client =
     options.client ?? (await options.session.open(sessionExpired ? { sessionExpired } : undefined));
   try {
     const device = client.chooseDevice(options.device);
+    options.onStep?.(`ringing ${device.name}`);
     const call = await client.makeCall(options.to, { device: device.contact });
     return {
       via: "session",
@@ -170,5 +179,14 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
   } finally {
     // A session handed in belongs to the caller.
     if (options.client === undefined) await options.session.done(client);
+  }
+}
+
+/** "pbx.example.com" for a step's text; "the PBX" when there is no URL. */
+export function pbxHost(pbx: string | undefined): string {
+  try {
+    return pbx ? new URL(pbx).host : "the PBX";
+  } catch {
+    return "the PBX";
   }
 }

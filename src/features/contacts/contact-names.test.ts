@@ -44,6 +44,15 @@ describe("isNameQuery", () => {
 });
 
 describe("numbersForName", () => {
+  it("takes a number type after the name: mobile, cell, work, home", () => {
+    const values = (text: string) => numbersForName(people, text).map((m) => m.number.value);
+    expect(values("Jürgen Müller mobile")).toEqual(["0171 2345678"]);
+    expect(values("jurgen cell")).toEqual(["0171 2345678"]);
+    expect(values("muller work")).toEqual(["089 1234567"]);
+    expect(values("muller home")).toEqual([]);
+    expect(values("mobile")).toEqual([]);
+  });
+
   it("a whole name, folded, matches exactly that contact", () => {
     expect(numbersForName(people, "ada lovelace")).toEqual([
       { contact: ada, number: ada.numbers[0] },

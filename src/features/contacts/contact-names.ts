@@ -10,6 +10,10 @@
 // - The same number twice (a person in a vCard and in the PBX phone book, maybe written once
 //   nationally and once internationally) counts once, in its international form; fax
 //   numbers are left out, since nobody means to ring a fax.
+// - A number's type may follow the name ("Ada mobile", "Anna Schmidt home"): when the whole text
+//   names nobody and its last word is a type (mobile, cell, iphone, work, home, other, extension,
+//   or the words vCards and the phone book use for them), the rest is the name and only numbers of
+//   that type count.
 // - The PBX matches phone-book queries itself, without folding diacritics: it is asked for the
 //   typed text and for its whole phone book (up to DEFAULT_PBX_LIMIT entries) at once, and
 //   search runs on the union, so `muller` finds the PBX's Müller too.
@@ -24,8 +28,33 @@ export interface NamedNumber {
   number: ContactNumber;
 }
 
+/** Words that name a number's type after a name, as vCards (TYPE=…) and people write them. */
+const TYPE_WORDS: Record<string, ContactNumber["type"]> = {
+  mobile: "mobile",
+  cell: "mobile",
+  iphone: "mobile",
+  handy: "mobile",
+  work: "work",
+  business: "work",
+  office: "work",
+  home: "home",
+  private: "home",
+  other: "other",
+  extension: "extension",
+};
+
 /** The numbers `text` names (see the decisions above), best first. */
 export function numbersForName(contacts: readonly Contact[], text: string): NamedNumber[] {
+  const found = numbersForWholeName(contacts, text);
+  if (found.length > 0) return found;
+  const words = foldText(text).split(" ");
+  const type = TYPE_WORDS[words.at(-1) ?? ""];
+  if (type === undefined || words.length < 2) return found;
+  const named = numbersForWholeName(contacts, words.slice(0, -1).join(" "));
+  return named.filter((match) => match.number.type === type);
+}
+
+function numbersForWholeName(contacts: readonly Contact[], text: string): NamedNumber[] {
   const wanted = foldText(text);
   if (wanted === "") return [];
   const exact = contacts.filter((contact) => foldText(contact.name) === wanted);

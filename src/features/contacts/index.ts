@@ -7,12 +7,14 @@
 //
 // Decisions: the PBX lookup runs alongside the vCard load and fails softly (a warning), because
 // contacts are a convenience around dialling and an unreachable PBX must not hide local cards.
-// Entries that exist in both sources are kept twice; reverse lookup treats same-name hits as one.
+// The same (name, number) pair from both sources is listed once, as the vCard has it (merge.ts).
 
+import { mergeDuplicateNumbers } from "./merge.js";
 import type { Contact } from "./model.js";
 import { type PhoneBookLookup, pbxEntriesToContacts } from "./pbx-phonebook.js";
 import { loadVCardDirs } from "./vcard.js";
 
+export { mergeDuplicateNumbers, numberId } from "./merge.js";
 export type { Contact, ContactNumber, ContactNumberType } from "./model.js";
 export {
   type PbxContactEntry,
@@ -55,7 +57,7 @@ export async function loadAllContacts(options: LoadAllContactsOptions): Promise<
     loadPbxContacts(options),
   ]);
   return {
-    contacts: [...local.contacts, ...remote.contacts],
+    contacts: mergeDuplicateNumbers([...local.contacts, ...remote.contacts]),
     warnings: [...local.warnings, ...remote.warnings],
   };
 }

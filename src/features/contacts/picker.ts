@@ -62,8 +62,10 @@ export async function choosePicker(
 
 /**
  * Runs the picker over `lines`; the chosen line, or undefined when the user chose nothing
- * (Escape: fzf exits 130, rofi and dmenu 1). Its interface goes to the terminal or the display;
- * dial3cx's secrets stay out of its environment.
+ * (Escape: fzf exits 130 or 1, rofi and dmenu 1 with nothing on stderr). A picker that fails (fzf's
+ * exit 2, or any other non-zero exit with a message on stderr, e.g. rofi without a display) is an
+ * error naming the picker and its message, never taken for a cancel. Its interface goes to the
+ * terminal or the display; dial3cx's secrets stay out of its environment.
  */
 export function runPicker(
   name: PickerName,
@@ -71,17 +73,22 @@ export function runPicker(
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
+    // fzf draws on the terminal, so its stderr stays ours; rofi's and dmenu's carry only messages.
     const child = spawn(name, pickerArgs(name), {
       env: withoutSecrets(env),
-      stdio: ["pipe", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", name === "fzf" ? "inherit" : "pipe"],
     });
     let chosen = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    let errors = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       chosen += chunk;
     });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      if (errors.length < 4096) errors += chunk;
+    });
     // A picker may exit before reading everything (the user was quick): not an error.
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(lines.length > 0 ? `${lines.join("\n")}\n` : "");
     child.once("error", (error: NodeJS.ErrnoException) =>
       reject(
         error.code === "ENOENT"
@@ -89,9 +96,33 @@ export function runPicker(
           : error,
       ),
     );
-    child.once("close", (code) => {
+    child.once("close", (code, signal) => {
+      const message = firstLine(errors);
+      const failed =
+        signal !== null ||
+        (code !== 0 && message !== "") ||
+        (name === "fzf" && code === 2) ||
+        (code !== null && code > 1 && code !== 130);
+      if (failed) {
+        const how = signal ? `was killed by ${signal}` : `failed (exit ${code})`;
+        reject(
+          new BadInputError(
+            `The picker ${name} ${how}${message ? `: ${message}` : ""}; fix it, or choose another with --with.`,
+            "usage",
+          ),
+        );
+        return;
+      }
       const line = chosen.split("\n")[0]?.replace(/\r$/, "") ?? "";
       resolve(code === 0 && line.trim() !== "" ? line : undefined);
     });
   });
+}
+
+/** The first non-empty line of a tool's stderr, without control characters, at most 200 chars. */
+function firstLine(text: string): string {
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  const clean = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim();
+  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
 }

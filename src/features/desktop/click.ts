@@ -18,7 +18,7 @@
 import { Dial3cxError } from "../../errors.js";
 import { describeCallee } from "../calls/callee.js";
 import { claimDial, recentDialsDir } from "../calls/dial-dedupe.js";
-import type { DialString } from "../calls/dialstring.js";
+import { type DialString, keyInHint, parseDialString } from "../calls/dialstring.js";
 import { accountSession, dialStringOptions, placeCall } from "../calls/place-call.js";
 import { plainDialString } from "../calls/plain-number.js";
 import { loadConfig, resolveSettings, type Settings } from "../settings/config.js";
@@ -141,7 +141,7 @@ async function click(
       ? alreadyCalling(describeCallee(placed.display, name))
       : {
           outcome: "called",
-          message: `Calling ${describeCallee(placed.display, name)} on ${placed.deviceName}`,
+          message: `Calling ${describeCallee(placed.display, name)} on ${placed.deviceName}${thenKeyIn(to)}`,
           exitCode: 0,
         };
   } catch (error) {
@@ -181,6 +181,12 @@ function cancelled(callee: string, answer: ConfirmResult, featureCode: boolean):
     exitCode: 1,
     quiet: true,
   };
+}
+
+/** ": then key in 12" for a number with an extension, which is never dialled. */
+function thenKeyIn(to: DialString): string {
+  const hint = keyInHint(to);
+  return hint ? `: ${hint}` : "";
 }
 
 function alreadyCalling(callee: string): ClickResult {

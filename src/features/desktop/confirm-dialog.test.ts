@@ -6,6 +6,8 @@ import { confirmCall } from "./confirm-dialog.js";
 import { writeStandIn } from "./desktop-testing.js";
 
 const dirs: string[] = [];
+/** A session bus address: whether anything listens there is for the stand-ins to say. */
+const BUS = { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus" };
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
@@ -65,7 +67,7 @@ describe("confirmCall", () => {
   it("falls back to a notification with Call and Cancel buttons", async () => {
     const dir = await binDir();
     const notifySend = await writeStandIn(dir, "notify-send", { stdout: "call\n" });
-    expect(await confirmCall("Call Ada?", { env: { PATH: dir } })).toEqual({
+    expect(await confirmCall("Call Ada?", { env: { PATH: dir, ...BUS } })).toEqual({
       answer: "call",
       via: "notify-send",
     });
@@ -76,7 +78,37 @@ describe("confirmCall", () => {
   it("a dismissed notification is no", async () => {
     const dir = await binDir();
     await writeStandIn(dir, "notify-send", { stdout: "" });
-    expect((await confirmCall("Call?", { env: { PATH: dir } })).answer).toBe("cancel");
+    expect((await confirmCall("Call?", { env: { PATH: dir, ...BUS } })).answer).toBe("cancel");
+  });
+
+  it("asks the notification server first: without buttons, unavailable at once", async () => {
+    const dir = await binDir();
+    const notifySend = await writeStandIn(dir, "notify-send", { delaySeconds: 20 });
+    const gdbus = await writeStandIn(dir, "gdbus", { stdout: "(['body', 'body-markup'],)\n" });
+    const started = Date.now();
+    const env = { PATH: dir, ...BUS };
+    expect(await confirmCall("Call?", { env })).toEqual({
+      answer: "unavailable",
+      via: "zenity, kdialog, notify-send (the notification server shows no buttons)",
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await notifySend.runs()).toEqual([]);
+    expect((await gdbus.runs())[0]).toContain("org.freedesktop.Notifications.GetCapabilities");
+    // A server with actions is used.
+    await writeStandIn(dir, "gdbus", { stdout: "(['actions', 'body'],)\n" });
+    await writeStandIn(dir, "notify-send", { stdout: "call\n" });
+    expect((await confirmCall("Call?", { env })).answer).toBe("call");
+  });
+
+  it("no session bus: unavailable at once, notify-send never waited for", async () => {
+    const dir = await binDir();
+    const notifySend = await writeStandIn(dir, "notify-send", { delaySeconds: 20 });
+    const env = { PATH: dir, DBUS_SESSION_BUS_ADDRESS: "disabled:" };
+    expect(await confirmCall("Call?", { env })).toEqual({
+      answer: "unavailable",
+      via: "zenity, kdialog, notify-send (no desktop session bus)",
+    });
+    expect(await notifySend.runs()).toEqual([]);
   });
 
   it("no tool at all: unavailable (the caller does not dial)", async () => {

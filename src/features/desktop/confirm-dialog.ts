@@ -8,7 +8,13 @@
 //   show no buttons, some hide the notification after a few seconds), a dialog does not.
 // - The question times out after a minute; no answer means no call.
 // - No tool at all means no call either: the user asked to be asked.
+// - A notification can ask only when a notification server with buttons ("actions") listens on
+//   the session bus. That is checked up front (no session bus: no; `gdbus` asks the server for
+//   its capabilities when installed), so a desktop that cannot ask says so at once instead of
+//   waiting a minute for buttons nobody sees.
 
+import { existsSync } from "node:fs";
+import path from "node:path";
 import { appleScriptString } from "./applescript.js";
 import { escapeMarkup, notify, runDesktopTool } from "./notify.js";
 
@@ -42,6 +48,9 @@ export async function confirmCall(
     const result = await ask(question, options.env, timeoutMs);
     if (result) return result;
   }
+  const cannotAsk = await notificationButtonsProblem(options.env);
+  if (cannotAsk)
+    return { answer: "unavailable", via: `zenity, kdialog, notify-send (${cannotAsk})` };
   const shown = await notify(
     {
       summary: question,
@@ -56,6 +65,39 @@ export async function confirmCall(
   );
   if (!shown.shown) return { answer: "unavailable", via: "zenity, kdialog, notify-send" };
   return { answer: shown.action === "call" ? "call" : "cancel", via: "notify-send" };
+}
+
+/**
+ * Why a notification cannot carry Call/Cancel buttons, or undefined when it may: no session bus
+ * at all, no notification server on it, or a server without the "actions" capability. Without
+ * `gdbus` the server cannot be asked, and notify-send is tried.
+ */
+export async function notificationButtonsProblem(
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  const address = env.DBUS_SESSION_BUS_ADDRESS;
+  const runtimeBus = env.XDG_RUNTIME_DIR ? path.join(env.XDG_RUNTIME_DIR, "bus") : undefined;
+  const hasBus =
+    (address !== undefined && address !== "" && address !== "disabled:") ||
+    (runtimeBus !== undefined && existsSync(runtimeBus));
+  if (!hasBus) return "no desktop session bus";
+  const result = await runDesktopTool(
+    "gdbus",
+    [
+      "call",
+      "--session",
+      "--dest",
+      "org.freedesktop.Notifications",
+      "--object-path",
+      "/org/freedesktop/Notifications",
+      "--method",
+      "org.freedesktop.Notifications.GetCapabilities",
+    ],
+    { env, timeoutMs: 3000 },
+  );
+  if (result.missing) return undefined;
+  if (result.code !== 0) return "no notification server answers";
+  return /'actions'/.test(result.stdout) ? undefined : "the notification server shows no buttons";
 }
 
 /** undefined when zenity is not installed. Exit 0 is "Call"; 1 cancel or closed, 5 timeout. */

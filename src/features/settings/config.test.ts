@@ -98,7 +98,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'unknown key "password", known keys are pbx, extension, device',
     );
-    expect(error.message).toContain("allowed_origins, mcp_calls (line 3)");
+    expect(error.message).toContain("allowed_origins, mcp_calls, sip_domains (line 3)");
     expect(error.message).not.toContain("hunter2");
   });
 
@@ -132,6 +132,7 @@ describe("loadConfig", () => {
     ["client_id = 1.5", 'client_id must be a client id, like "900" (line 1)'],
     ['auth = "token"', 'auth must be "password" or "api-client"'],
     ['allowed_origins = "https://crm"', "allowed_origins must be a list of origins"],
+    ['sip_domains = ["pbx example"]', "sip_domains[0] must be host names"],
     ['webhooks = "https://a"', "webhooks must be a list of URLs"],
     ['mcp_calls = "yes"', 'mcp_calls must be "ask", "allow" or "deny" (line 1)'],
     ["mcp_calls = true", 'mcp_calls must be "ask", "allow" or "deny" (line 1)'],
@@ -321,6 +322,7 @@ describe("resolveSettings", () => {
       webhooks: [],
       allowedOrigins: [],
       mcpCalls: "ask",
+      sipDomains: [],
     });
     const full = resolveSettings({
       env: {},

@@ -58,6 +58,8 @@ export interface Config {
   allowed_origins?: string[];
   /** `dial3cx mcp`: ask the user before each call (default), allow calls, or refuse them. */
   mcp_calls?: McpCallsPolicy;
+  /** Hosts a sip: link may name besides the PBX's own (its SIP domains), e.g. "1234.3cx.eu". */
+  sip_domains?: string[];
 }
 
 /** A value that passed a check (and was normalised), or why it did not. */
@@ -123,6 +125,13 @@ export function normalizeMcpCalls(input: string): Checked<McpCallsPolicy> {
   return input === "ask" || input === "allow" || input === "deny"
     ? { value: input }
     : { problem: 'must be "ask", "allow" or "deny"' };
+}
+
+export function normalizeSipDomain(input: string): Checked<string> {
+  const host = input.trim().toLowerCase();
+  return /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$|^[0-9a-f:.]+$/.test(host)
+    ? { value: host }
+    : { problem: 'must be host names, like ["1234.3cx.eu"]' };
 }
 
 function normalizeNonEmpty(input: string): Checked<string> {
@@ -207,6 +216,7 @@ const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = 
   allowed_origins: plainList(plainText),
   mcp_calls: (value) =>
     typeof value === "string" ? checkedValue(normalizeMcpCalls(value)) : undefined,
+  sip_domains: plainList(plainString(normalizeSipDomain)),
 };
 
 export const CONFIG_KEYS = Object.keys(plainReaders) as (keyof Config)[];
@@ -304,6 +314,11 @@ function configSchemaWith(z: typeof zodMini) {
     ),
     mcp_calls: z.optional(
       z.enum(["ask", "allow", "deny"], { error: 'must be "ask", "allow" or "deny"' }),
+    ),
+    sip_domains: z.optional(
+      z.array(stringOf(normalizeSipDomain), {
+        error: 'must be a list of host names, like ["1234.3cx.eu"]',
+      }),
     ),
   }) satisfies ZodMiniType<Config>;
 }
@@ -430,6 +445,69 @@ function findKeyLine(source: string, key: string): number | undefined {
   return index === -1 ? undefined : index + 1;
 }
 
+/** What `dial3cx login` can keep of a config file that does not load. */
+export interface SalvagedConfig {
+  /** The keys whose values are valid, as the file wrote them. */
+  document: Record<string, unknown>;
+  /** What is left out, one entry each: "line 3: invalid TOML", "dedupe_seconds (line 4): …". */
+  dropped: string[];
+}
+
+/**
+ * Reads a broken config.toml for repair: the whole file as TOML when it parses, else line by
+ * line (a line that is not TOML on its own is dropped); then every key on its own, so one bad
+ * value or unknown key costs only itself. Values are never echoed (a typo may hold a password).
+ */
+export async function salvageConfig(filePath: string): Promise<SalvagedConfig> {
+  const source = (await readConfigText(filePath)) ?? "";
+  const dropped: string[] = [];
+  let document: Record<string, unknown>;
+  try {
+    document = parse(source);
+  } catch {
+    document = {};
+    source.split(/\r?\n/).forEach((line, index) => {
+      if (line.trim() === "" || line.trim().startsWith("#")) return;
+      try {
+        Object.assign(document, parse(line));
+      } catch {
+        dropped.push(`line ${index + 1}: invalid TOML`);
+      }
+    });
+  }
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(document)) {
+    const line = findKeyLine(source, key);
+    const where = line === undefined ? quoteKey(key) : `${quoteKey(key)} (line ${line})`;
+    if (!(CONFIG_KEYS as string[]).includes(key)) {
+      dropped.push(`${where}: unknown key`);
+      continue;
+    }
+    const configKey = key as keyof Config;
+    if (plainReaders[configKey](value) !== undefined) {
+      kept[key] = value;
+      continue;
+    }
+    const { schema, english } = await loadConfigSchema();
+    const result = schema.shape[configKey].safeParse(value, english);
+    if (result.success) kept[key] = value;
+    else dropped.push(`${where}: ${result.error.issues[0]?.message ?? "is invalid"}`);
+  }
+  return { document: kept, dropped };
+}
+
+/** Rewrites config.toml with `document` only; the old file is kept as `<file>.bak`. */
+export async function rewriteConfig(
+  filePath: string,
+  document: Record<string, unknown>,
+): Promise<{ path: string; backupPath: string }> {
+  const target = await realpathIfExists(filePath);
+  const backupPath = `${target}.bak`;
+  await rename(target, backupPath);
+  await writeSecureFile(target, LOGIN_CONFIG_HEADER + stringify(document));
+  return { path: target, backupPath };
+}
+
 /** The keys `dial3cx login` owns. undefined leaves a key as it is; null removes it. */
 export interface LoginConfigValues {
   pbx?: string | null;
@@ -546,6 +624,8 @@ export interface Settings {
   allowedOrigins: string[];
   /** `dial3cx mcp`: whether an AI assistant may place calls (default "ask"). */
   mcpCalls: McpCallsPolicy;
+  /** sip: hosts besides the PBX's own (config sip_domains). */
+  sipDomains: string[];
 }
 
 export const DEFAULT_DEDUPE_SECONDS = 3;
@@ -612,6 +692,7 @@ export function resolveSettings(input: {
     webhooks: config.webhooks ?? [],
     allowedOrigins: config.allowed_origins ?? [],
     mcpCalls: config.mcp_calls ?? "ask",
+    sipDomains: config.sip_domains ?? [],
   };
 }
 

@@ -115,15 +115,15 @@ describe("keyringStore", () => {
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
-    it("lets resolvePassword move on to the next source", async () => {
+    it("lets resolvePassword report no password, and say why", async () => {
       const onKeyringUnavailable = vi.fn();
       const result = await resolvePassword({
         account: ACCOUNT,
         store: keyringStore("dial3cx-test", { timeoutMs: 5_000 }),
-        env: { DIAL3CX_PASSWORD: "from-env" },
+        env: {},
         onKeyringUnavailable,
       });
-      expect(result).toEqual({ password: "from-env", source: "env" });
+      expect(result).toBeUndefined();
       expect(onKeyringUnavailable).toHaveBeenCalledWith(expect.any(KeyringUnavailableError));
     });
   });
@@ -145,9 +145,9 @@ describe("resolvePassword", () => {
       "stdin",
       "from-stdin",
     ],
-    ["then the keyring", { keyring: true, command: true, env: true }, "keyring", "from-keyring"],
-    ["then password_command", { command: true, env: true }, "password_command", "from-command"],
-    ["then DIAL3CX_PASSWORD", { env: true }, "env", "from-env"],
+    ["then DIAL3CX_PASSWORD", { keyring: true, command: true, env: true }, "env", "from-env"],
+    ["then password_command", { keyring: true, command: true }, "password_command", "from-command"],
+    ["then the keyring", { keyring: true }, "keyring", "from-keyring"],
   ])("%s", async (_name, sources, source, password) => {
     const result = await resolvePassword({
       account: ACCOUNT,
@@ -229,14 +229,20 @@ describe.runIf(onUnix)("runPasswordCommand", () => {
     expect(message).not.toContain("echo");
   });
 
-  it("fails through resolvePassword rather than falling back to the environment", async () => {
+  it("fails through resolvePassword rather than falling back to the keyring", async () => {
+    const store = memoryStore();
+    await store.set(ACCOUNT, "from-keyring");
     await expect(
-      resolvePassword({
+      resolvePassword({ account: ACCOUNT, passwordCommand: "exit 3", env: {}, store }),
+    ).rejects.toThrow(/password_command in config.toml failed with exit code 3/);
+    // DIAL3CX_PASSWORD comes first: the command is not even run.
+    expect(
+      await resolvePassword({
         account: ACCOUNT,
         passwordCommand: "exit 3",
         env: { DIAL3CX_PASSWORD: "env" },
       }),
-    ).rejects.toThrow(/password_command in config.toml failed with exit code 3/);
+    ).toEqual({ password: "env", source: "env" });
   });
 
   it("refuses empty output and reports a signal", async () => {

@@ -1,5 +1,5 @@
-// Where the PBX password comes from: --password-stdin, the OS keyring (Secret Service on Linux),
-// the config's password_command, or DIAL3CX_PASSWORD — behind one SecretStore interface so tests
+// Where the PBX password comes from: --password-stdin, DIAL3CX_PASSWORD, the config's
+// password_command, or the OS keyring (Secret Service on Linux), in that order — behind one SecretStore interface so tests
 // use an in-memory store. The password is never put on argv and never written to our own files,
 // and withoutSecrets() keeps the secrets dial3cx reads from the environment out of child processes.
 import { spawn } from "node:child_process";
@@ -122,16 +122,18 @@ export interface ResolvePasswordOptions {
 }
 
 /**
- * The first password found, in this order: --password-stdin > keyring > password_command >
- * DIAL3CX_PASSWORD. An unavailable keyring is skipped; a failing password_command throws.
+ * The first password found, in this order: --password-stdin > DIAL3CX_PASSWORD >
+ * password_command > keyring, as the README says (the environment before the config, and either
+ * one can override a stale keyring entry). An unavailable keyring is skipped; a failing
+ * password_command throws.
  */
 export async function resolvePassword(
   options: ResolvePasswordOptions,
 ): Promise<{ password: string; source: PasswordSource } | undefined> {
   if (options.stdin)
     return { password: await readPasswordFromStdin(options.stdin), source: "stdin" };
-  const fromKeyring = await getFromStore(options);
-  if (fromKeyring) return { password: fromKeyring, source: "keyring" };
+  const fromEnv = options.env.DIAL3CX_PASSWORD;
+  if (fromEnv) return { password: fromEnv, source: "env" };
   if (options.passwordCommand) {
     return {
       password: await runPasswordCommand(
@@ -142,8 +144,8 @@ export async function resolvePassword(
       source: "password_command",
     };
   }
-  const fromEnv = options.env.DIAL3CX_PASSWORD;
-  if (fromEnv) return { password: fromEnv, source: "env" };
+  const fromKeyring = await getFromStore(options);
+  if (fromKeyring) return { password: fromKeyring, source: "keyring" };
   return undefined;
 }
 

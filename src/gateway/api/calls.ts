@@ -1,9 +1,17 @@
 // The gateway API's call routes: place a call (POST /v1/calls: 201 for a call placed now, 200 with
 // the first call for a repeat within the dedupe window; rate limited), list, read, hang up.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Call } from "../../features/calls/client.js";
+import { BadInputError, DeviceNotFoundError, NoDeviceError } from "../../errors.js";
+import { isNameQuery } from "../../features/calls/callee.js";
+import type { Call, Dial3cxClient } from "../../features/calls/client.js";
+import type { DeviceRegistration } from "../../features/calls/devices.js";
+import type { DialString } from "../../features/calls/dialstring.js";
+import { numbersForName } from "../../features/contacts/contact-names.js";
+import { loadAllContacts } from "../../features/contacts/index.js";
+import type { ServedAccount } from "../accounts.js";
 import { callView } from "../events.js";
 import { requireJson } from "../security.js";
+import { foldingPhoneBookOf } from "./contacts.js";
 import { type ApiOptions, actingAccount, type GatewayEnv, type PlacedCall } from "./context.js";
 import { ApiProblem } from "./errors.js";
 import {
@@ -88,8 +96,8 @@ export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions)
     const account = actingAccount(c, body.extension);
     const client = account.client;
     // Parse and choose before the dedupe and the rate limit: bad input never counts as a call.
-    const to = client.parse(body.to);
-    const device = client.chooseDevice(body.device ?? account.settings.device);
+    const to = await resolveTo(account, body.to);
+    const device = chooseDevice(client, body.device ?? account.settings.device);
     const key = `${account.extension}\n${to.dial}`;
     const { result, duplicate } = await options.deduper.run(key, async () => {
       // The unix socket is the user's own (0600 in a 0700 directory): not throttled like the web.
@@ -134,6 +142,56 @@ export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions)
     await account.client.hangup(id);
     return c.body(null, 204);
   });
+}
+
+/**
+ * What `to` names, read as the CLI reads it: a number or URI, else a contact's name (vCards and
+ * the PBX phone book) when it names exactly one number.
+ */
+async function resolveTo(account: ServedAccount, text: string): Promise<DialString> {
+  try {
+    return account.client.parse(text);
+  } catch (error) {
+    if (!(error instanceof BadInputError) || !isNameQuery(text)) throw error;
+  }
+  const all = await loadAllContacts({
+    vcardDirs: account.settings.contacts,
+    pbx: foldingPhoneBookOf(account),
+    query: text,
+  });
+  const matches = numbersForName(all.contacts, text);
+  const [only] = matches;
+  if (only === undefined) {
+    throw new BadInputError(
+      `No contact matches ${JSON.stringify(text)}, and it is not a number: check the name with GET /v1/contacts?q=, or send the digits in "to".`,
+    );
+  }
+  if (matches.length > 1) {
+    const list = matches
+      .map(({ contact, number }) => `${contact.name} (${number.type}) ${number.value}`)
+      .join("; ");
+    throw new BadInputError(
+      `${JSON.stringify(text)} matches ${matches.length} numbers: send one of them in "to": ${list}.`,
+    );
+  }
+  return account.client.parse(only.number.value);
+}
+
+/** The device for a call; errors speak of the request's "device" field, not a CLI flag. */
+function chooseDevice(client: Dial3cxClient, selector: string | undefined): DeviceRegistration {
+  try {
+    return client.chooseDevice(selector);
+  } catch (error) {
+    if (error instanceof DeviceNotFoundError) {
+      throw new DeviceNotFoundError(inApiTerms(error.message));
+    }
+    if (error instanceof NoDeviceError) throw new NoDeviceError(inApiTerms(error.message));
+    throw error;
+  }
+}
+
+function inApiTerms(message: string): string {
+  return message.replaceAll("pass --device", 'set "device" in the request');
 }
 
 function notFoundCall() {

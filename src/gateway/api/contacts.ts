@@ -4,6 +4,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { foldingPhoneBook } from "../../features/contacts/contact-names.js";
 import {
   loadAllContacts,
+  numberId,
   type PhoneBookLookup,
   searchContacts,
 } from "../../features/contacts/index.js";
@@ -51,7 +52,8 @@ export function addContactRoutes(app: OpenAPIHono<GatewayEnv>): void {
     });
     const matches = searchContacts(all.contacts, query.q, { limit: query.limit });
     const contacts = matches.map((m) => ({
-      id: m.contact.id,
+      // One id per number: a contact with three numbers is three entries.
+      id: numberId(m.contact, m.number),
       name: m.contact.name,
       organization: m.contact.organization ?? null,
       number: m.number.value,
@@ -68,7 +70,7 @@ export function addContactRoutes(app: OpenAPIHono<GatewayEnv>): void {
  * The account's PBX phone book, asked the way the CLI asks it (foldingPhoneBook): the PBX does
  * not fold diacritics itself, so `q=muller` must search its whole book to find Müller.
  */
-function foldingPhoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
+export function foldingPhoneBookOf(account: ServedAccount): PhoneBookLookup | undefined {
   for (const candidate of [account.client, account.client.driver] as unknown[]) {
     if (typeof (candidate as Partial<PhoneBookLookup>).lookupContacts === "function") {
       return foldingPhoneBook(candidate as PhoneBookLookup);
