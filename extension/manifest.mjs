@@ -33,7 +33,7 @@ export function manifestFor(target, version) {
     manifest.browser_specific_settings = {
       gecko: {
         id: "dial3cx@dial3cx",
-        strict_min_version: "128.0",
+        strict_min_version: "142.0",
         data_collection_permissions: { required: ["none"] },
       },
     };

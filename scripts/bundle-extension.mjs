@@ -22,7 +22,7 @@ export async function bundleExtension() {
       bundle: true,
       format: "iife",
       platform: "browser",
-      target: target === "firefox" ? "firefox128" : "chrome116",
+      target: target === "firefox" ? "firefox142" : "chrome116",
       minify: true,
       legalComments: "none",
       logLevel: "warning",
