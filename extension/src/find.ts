@@ -80,24 +80,54 @@ export function mayContainNumber(text: string): boolean {
   return false;
 }
 
-/** The phone numbers in `text`, in order, none overlapping. */
+/** Runs of six or more digits with the separators people put in phone numbers. */
+const DIGIT_RUN = /(\+|\(\s*\+|\()?\s*\d(?:[\s().\-/\u00a0]{0,3}\d){5,}/g;
+
+/**
+ * The cheap filter in front of libphonenumber: could `plausible` accept this digit run?
+ * International (+, 00), starting with the trunk prefix where the region has one, or after a
+ * phone label. Most digit runs in web applications (ticket, invoice and order numbers, amounts,
+ * dates) fail here already.
+ */
+function worthSearching(text: string, run: RegExpMatchArray, region?: CountryCode): boolean {
+  const digits = run[0].trimStart();
+  if (run[1]?.includes("+") || digits.startsWith("00")) return true;
+  if (!region) return false;
+  const prefix = trunkPrefix(region);
+  if (prefix === undefined || /\d/.exec(digits)?.[0] === prefix) return true;
+  return PHONE_LABEL.test(text.slice(Math.max(0, run.index! - 32), run.index));
+}
+
+/**
+ * The phone numbers in `text`, in order, none overlapping. libphonenumber's finder runs on
+ * each promising digit run rather than on the whole text: its cost grows with the text it
+ * scans (about 0.5 ms for a sentence against 0.07 ms for the number alone), and the context it
+ * would look at is checked here, on the whole text, by `plausible`.
+ */
 export function findNumbers(text: string, region?: CountryCode): FoundNumber[] {
   if (!mayContainNumber(text)) return [];
-  const ibans: Array<[number, number]> = [];
-  for (const m of text.matchAll(IBAN_AROUND)) ibans.push([m.index, m.index + m[0].length]);
+  let ibans: Array<[number, number]> | undefined;
   const found: FoundNumber[] = [];
-  const candidates = findPhoneNumbersInText(text, region ? { defaultCountry: region } : {});
-  for (const candidate of candidates) {
-    const { startsAt: start, endsAt: end, number } = candidate;
-    const written = text.slice(start, end);
-    if (!plausible(text, start, end, written, region)) continue;
-    if (ibans.some(([from, to]) => start < to && end > from)) continue;
-    found.push({
-      start,
-      end,
-      e164: number.number,
-      international: number.formatInternational(),
-    });
+  const options = region ? { defaultCountry: region } : {};
+  for (const run of text.matchAll(DIGIT_RUN)) {
+    if (!worthSearching(text, run, region)) continue;
+    const from = run.index;
+    for (const candidate of findPhoneNumbersInText(
+      text.slice(from, from + run[0].length),
+      options,
+    )) {
+      const start = from + candidate.startsAt;
+      const end = from + candidate.endsAt;
+      if (!plausible(text, start, end, text.slice(start, end), region)) continue;
+      ibans ??= [...text.matchAll(IBAN_AROUND)].map((m) => [m.index, m.index + m[0].length]);
+      if (ibans.some(([a, b]) => start < b && end > a)) continue;
+      found.push({
+        start,
+        end,
+        e164: candidate.number.number,
+        international: candidate.number.formatInternational(),
+      });
+    }
   }
   return found;
 }

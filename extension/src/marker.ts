@@ -10,7 +10,7 @@ import { type FoundNumber, findNumbers, mayContainNumber } from "./find.js";
 
 export const MARK_CLASS = "dial3cx-number";
 /** Main-thread time one batch may take before it yields. */
-export const BATCH_BUDGET_MS = 8;
+export const BATCH_BUDGET_MS = 5;
 
 const SKIP_TAGS = new Set([
   "A",
@@ -43,6 +43,15 @@ export interface MarkerOptions {
   onIdle?: () => void;
 }
 
+/**
+ * Starts an editable region? Read from the attribute, not `isContentEditable`, which needs
+ * computed style and so forces a style recalculation after each of our own insertions.
+ */
+function editable(element: Element): boolean {
+  const value = element.getAttribute("contenteditable");
+  return value !== null && value.toLowerCase() !== "false";
+}
+
 type Idle = (callback: (deadline: { timeRemaining(): number }) => void) => unknown;
 
 export class NumberMarker {
@@ -53,6 +62,7 @@ export class NumberMarker {
   private readonly deferred = new Set<Text>();
   private observer: MutationObserver | undefined;
   private scheduled = false;
+  private channel: MessageChannel | undefined;
   private stopped = false;
   private readonly idle: Idle;
 
@@ -67,6 +77,7 @@ export class NumberMarker {
   }
 
   start(): void {
+    if (this.doc.designMode === "on") return;
     this.observer = new MutationObserver((records) => this.onMutations(records));
     this.observer.observe(this.doc.documentElement, {
       childList: true,
@@ -80,6 +91,7 @@ export class NumberMarker {
   stop(): void {
     this.stopped = true;
     this.observer?.disconnect();
+    this.channel?.port1.close();
     this.roots.length = 0;
     this.walker = undefined;
     for (const span of this.doc.querySelectorAll(`span.${MARK_CLASS}`)) {
@@ -93,12 +105,28 @@ export class NumberMarker {
     this.schedule();
   }
 
-  private schedule(): void {
+  /**
+   * Runs the next batch in idle time; right after the previous one (as its own task, so input
+   * and rendering still come first) when that one ended with idle time to spare, as idle
+   * callbacks alone come only every 50 ms or so and would stretch a long page over seconds.
+   */
+  private schedule(stillIdle = false): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
+    if (stillIdle) {
+      this.channel ??= new MessageChannel();
+      this.channel.port1.onmessage = () => {
+        this.scheduled = false;
+        this.batch(BATCH_BUDGET_MS, () => BATCH_BUDGET_MS);
+      };
+      this.channel.port2.postMessage(null);
+      return;
+    }
     this.idle((deadline) => {
       this.scheduled = false;
-      this.batch(Math.min(BATCH_BUDGET_MS, Math.max(2, deadline.timeRemaining())));
+      this.batch(Math.min(BATCH_BUDGET_MS, Math.max(2, deadline.timeRemaining())), () =>
+        deadline.timeRemaining(),
+      );
     });
   }
 
@@ -117,7 +145,7 @@ export class NumberMarker {
     }
   }
 
-  private batch(budgetMs: number): void {
+  private batch(budgetMs: number, idleLeft: () => number): void {
     const started = performance.now();
     const end = started + budgetMs;
     let marked = 0;
@@ -132,7 +160,7 @@ export class NumberMarker {
     // them (no page script ran during this batch).
     this.observer?.takeRecords();
     this.options.onBatch?.(performance.now() - started, marked);
-    if (this.walker || this.roots.length > 0) this.schedule();
+    if (this.walker || this.roots.length > 0) this.schedule(idleLeft() >= BATCH_BUDGET_MS);
     else if (this.deferred.size > 0) this.retryDeferredLater();
     else this.options.onIdle?.();
   }
@@ -171,7 +199,7 @@ export class NumberMarker {
             if (SKIP_TAGS.has(element.tagName.toUpperCase()) || this.numbers.has(element)) {
               return NodeFilter.FILTER_REJECT;
             }
-            if ((element as HTMLElement).isContentEditable) return NodeFilter.FILTER_REJECT;
+            if (editable(element)) return NodeFilter.FILTER_REJECT;
             return NodeFilter.FILTER_SKIP;
           },
         },
@@ -182,10 +210,10 @@ export class NumberMarker {
   /** Is `node` inside something we leave alone? */
   private skipped(node: Node): boolean {
     const start = node.nodeType === Node.ELEMENT_NODE ? (node as Element) : node.parentElement;
-    if (!start) return true;
-    if ((start as HTMLElement).isContentEditable) return true;
+    if (!start || this.doc.designMode === "on") return true;
     for (let element: Element | null = start; element; element = element.parentElement) {
       if (SKIP_TAGS.has(element.tagName.toUpperCase()) || this.numbers.has(element)) return true;
+      if (editable(element)) return true;
     }
     return false;
   }
