@@ -52,6 +52,7 @@ const PAGE = `<!doctype html>
   <code id="code">+49 30 444444</code>
   <pre id="pre">+49 30 555555</pre>
   <a id="link" href="/elsewhere">+49 30 666666</a>
+  <a id="tel" href="tel:+49-30-8888888">Hotline</a>
   <p id="bad">Datum 2024-01-15, IBAN DE89 3704 0044 0532 0130 00, Bestellnummer 2024-000123, Version 20.0.8</p>
   <div id="later"></div>
   <script>
@@ -123,6 +124,7 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
   let pages: Server;
   let pagesUrl: string;
 
+  let mainStopped = false;
   const simCalls = async () => (await http(sim.url, "GET", "/__sim/calls")).json as SimCall[];
   const posts = () => (main.log().match(/"method":"POST","path":"\/v1\/calls"/g) ?? []).length;
 
@@ -169,7 +171,7 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
 
   afterAll(async () => {
     await context?.close();
-    await main?.stop();
+    if (!mainStopped) await main?.stop();
     await sim?.stop();
     await new Promise((resolve) => (pages ? pages.close(resolve) : resolve(undefined)));
     if (profile) await rm(profile, { recursive: true, force: true });
@@ -389,6 +391,39 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     expect(posts()).toBe(postsBefore);
     await page.close();
     await forged.close();
+  });
+
+  it("takes over tel: links when the option is on", async () => {
+    const options = await optionsPage();
+    await options.getByLabel(/tel:, callto: and sip: links/).check();
+    await options.getByRole("button", { name: "Save" }).click();
+    await options.locator("#result", { hasText: "Saved." }).waitFor({ timeout: SOON.timeout });
+    await options.close();
+    const page = await crmPage();
+    await page.locator("#tel").click();
+    await expect.poll(async () => (await simCalls()).length, SOON).toBe(1);
+    expect((await simCalls())[0]).toMatchObject({ destination: "0049308888888" });
+    await expect
+      .poll(() => page.locator("#tel").getAttribute("data-dial3cx-state"), SOON)
+      .toMatch(/dialing|ringing|connected/);
+    expect(page.url()).toBe(`${pagesUrl}/crm`);
+    await page.close();
+  });
+
+  // Last: it stops the gateway.
+  it("says how to start the gateway when a click finds it stopped", async () => {
+    const page = await crmPage();
+    await main.stop();
+    mainStopped = true;
+    const number = page.locator("#item .dial3cx-number");
+    await number.click();
+    await expect.poll(() => number.getAttribute("data-dial3cx-state"), SOON).toBe("error");
+    expect(await number.getAttribute("title")).toBe(
+      `Gateway not running at ${main.gateway.url}: run \`dial3cx serve\`.`,
+    );
+    expect(await number.getAttribute("aria-label")).toMatch(/^Call \+49 171 1234567 \(error: /);
+    expect(await simCalls()).toEqual([]);
+    await page.close();
   });
 });
 
