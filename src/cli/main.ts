@@ -151,6 +151,7 @@ connection(
   .option("--tls-key <file>", "private key for --tls-cert (PEM)")
   .option("--allow-plain-http", "allow plain HTTP on a non-loopback address")
   .option("--allowed-origin <origin...>", "web origins allowed to call the API (CORS)")
+  .option("--allow-extension <id...>", "browser extension ids allowed to call the API")
   .option("--allowed-host <host...>", "extra Host names the gateway answers to")
   .option("--show-token", "print the API token(s) and exit")
   .option(

@@ -29,6 +29,7 @@ export {
   checkListenSecurity,
   DEFAULT_LISTEN,
   DEFAULT_RATE_LIMIT,
+  extensionOrigin,
   isLoopbackHost,
   parseListen,
   type RateLimit,

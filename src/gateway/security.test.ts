@@ -11,6 +11,7 @@ import {
   allowedHostsFor,
   CallDeduper,
   checkListenSecurity,
+  extensionOrigin,
   isLoopbackHost,
   parseListen,
   RateLimiter,
@@ -73,6 +74,35 @@ describe("listen addresses", () => {
       expect(() => validateAllowedOrigin(bad), bad).toThrow(BadInputError);
     }
   });
+
+  it("accepts browser extensions' origins, and --allow-extension's ids", () => {
+    const chromeId = "abcdefghijklmnopabcdefghijklmnop";
+    const firefoxUuid = "1b3c5e7a-0000-4000-8000-00000000000f";
+    expect(validateAllowedOrigin(`chrome-extension://${chromeId}`)).toBe(
+      `chrome-extension://${chromeId}`,
+    );
+    expect(validateAllowedOrigin(`moz-extension://${firefoxUuid}/`)).toBe(
+      `moz-extension://${firefoxUuid}`,
+    );
+    expect(extensionOrigin(chromeId)).toBe(`chrome-extension://${chromeId}`);
+    expect(extensionOrigin(` ${chromeId.toUpperCase()} `)).toBe(`chrome-extension://${chromeId}`);
+    expect(extensionOrigin(firefoxUuid)).toBe(`moz-extension://${firefoxUuid}`);
+    expect(extensionOrigin(`chrome-extension://${chromeId}`)).toBe(
+      `chrome-extension://${chromeId}`,
+    );
+    for (const bad of [
+      "chrome-extension://*",
+      `chrome-extension://${chromeId}/popup.html`,
+      "chrome-extension://abcdefghijklmnopqrstuvwxyzabcdef",
+      "moz-extension://not-a-uuid",
+      "safari-web-extension://abc",
+    ]) {
+      expect(() => validateAllowedOrigin(bad), bad).toThrow(BadInputError);
+    }
+    for (const bad of ["", "*", "abc", "https://crm.example.com", `${chromeId}x`]) {
+      expect(() => extensionOrigin(bad), bad).toThrow(/--allow-extension/);
+    }
+  });
 });
 
 describe("RateLimiter", () => {
@@ -117,12 +147,14 @@ describe("CallDeduper", () => {
   });
 });
 
+const EXTENSION_ID = "bcdefghijklmnopabcdefghijklmnopa";
+
 describe("a gateway on loopback", () => {
   let t: TestGateway;
   beforeAll(async () => {
     t = await startTestGateway({
       gateway: {
-        allowedOrigins: ["https://crm.example.com"],
+        allowedOrigins: ["https://crm.example.com", `chrome-extension://${EXTENSION_ID}`],
         rateLimit: { calls: 1000, windowMs: 60_000 },
       },
     });
@@ -169,7 +201,13 @@ describe("a gateway on loopback", () => {
     expect(answer.status).toBe(403);
     expect(answer.json.error.code).toBe("forbidden_origin");
     expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
-    for (const origin of ["null", "http://127.0.0.1:1", "https://crm.example.com.evil.example"]) {
+    for (const origin of [
+      "null",
+      "http://127.0.0.1:1",
+      "https://crm.example.com.evil.example",
+      "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+      "moz-extension://1b3c5e7a-0000-4000-8000-00000000000f",
+    ]) {
       const other = await t.call("GET", "/v1/calls", { headers: { origin } });
       expect([origin, other.status]).toEqual([origin, 403]);
     }
@@ -180,6 +218,19 @@ describe("a gateway on loopback", () => {
     expect(preflight.status).toBe(403);
     expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
     expect(await t.simCalls()).toEqual([]);
+  });
+
+  it("lets an allowed browser extension call, with CORS headers for its origin", async () => {
+    const origin = `chrome-extension://${EXTENSION_ID}`;
+    const placed = await t.call("POST", "/v1/calls", {
+      body: { to: "+49 30 654321" },
+      headers: { origin },
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.headers["access-control-allow-origin"]).toBe(origin);
+    const listed = await t.call("GET", "/v1/calls", { headers: { origin } });
+    expect(listed.status).toBe(200);
+    expect(await t.simCalls()).toHaveLength(1);
   });
 
   it("does not let a cross-site HTML form place a call", async () => {

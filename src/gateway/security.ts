@@ -145,24 +145,63 @@ export function hostGuard<E extends GuardEnv>(allowed: ReadonlySet<string>): Mid
 // ---------------------------------------------------------------------------------------------
 // Origin and CORS
 
-/** "https://crm.example.com" from an origin or URL, lower-case, default port dropped. */
+/** A Chromium extension id: 32 letters a-p. */
+const CHROME_EXTENSION_ID = /^[a-p]{32}$/;
+/** A Firefox extension's internal UUID, the host of its moz-extension:// pages. */
+const FIREFOX_EXTENSION_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * "https://crm.example.com" from an origin or URL, lower-case, default port dropped. Browser
+ * extensions' origins too (`chrome-extension://<id>`, `moz-extension://<uuid>`), which URL
+ * gives no origin of their own.
+ */
 export function normalizeOrigin(text: string): string | undefined {
   try {
     const url = new URL(text.trim());
-    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
-    return url.origin;
+    if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+    const host = url.host.toLowerCase();
+    if (url.protocol === "chrome-extension:" && CHROME_EXTENSION_ID.test(host)) {
+      return `chrome-extension://${host}`;
+    }
+    if (url.protocol === "moz-extension:" && FIREFOX_EXTENSION_UUID.test(host)) {
+      return `moz-extension://${host}`;
+    }
+    return undefined;
   } catch {
     return undefined;
   }
 }
 
-/** An allowed_origins entry, checked: an origin only, like https://crm.example.com. */
+/**
+ * An allowed_origins entry, checked: an origin only, like https://crm.example.com, or a browser
+ * extension's, like chrome-extension://<32 letters a-p> or moz-extension://<uuid>.
+ */
 export function validateAllowedOrigin(text: string): string {
   const origin = normalizeOrigin(text);
   const url = origin === undefined ? undefined : new URL(text.trim());
-  if (!origin || !url || url.pathname !== "/" || url.search || url.hash || url.username) {
+  const bare = url !== undefined && (url.pathname === "/" || url.pathname === "");
+  if (!origin || !url || !bare || url.search || url.hash || url.username) {
     throw new BadInputError(
-      `allowed origin "${text.slice(0, 60)}" must be an origin like https://crm.example.com (scheme, host, optional port; no path, no "*")`,
+      `allowed origin "${text.slice(0, 60)}" must be an origin like https://crm.example.com (scheme, host, optional port; no path, no "*") or chrome-extension://<id>`,
+      "usage",
+    );
+  }
+  return origin;
+}
+
+/**
+ * The origin of the browser extension `--allow-extension` names: a Chromium extension id (32
+ * letters a-p, as chrome://extensions shows it), a Firefox extension's internal UUID (as
+ * about:debugging shows it), or either origin written out.
+ */
+export function extensionOrigin(text: string): string {
+  const value = text.trim().toLowerCase();
+  if (CHROME_EXTENSION_ID.test(value)) return `chrome-extension://${value}`;
+  if (FIREFOX_EXTENSION_UUID.test(value)) return `moz-extension://${value}`;
+  const origin = /^(?:chrome|moz)-extension:/.test(value) ? normalizeOrigin(value) : undefined;
+  if (origin === undefined || validateAllowedOrigin(value) !== origin) {
+    throw new BadInputError(
+      `--allow-extension "${text.slice(0, 60)}" must be a Chromium extension id (32 letters a-p, see chrome://extensions) or a Firefox extension UUID (see about:debugging)`,
       "usage",
     );
   }

@@ -107,6 +107,7 @@ describe("dial3cx serve", () => {
           listen: "127.0.0.1:7171",
           accounts,
           allowedOrigin: ["https://crm.example.com"],
+          allowExtension: ["abcdefghijklmnopabcdefghijklmnop"],
         },
         io,
       ),
@@ -115,7 +116,7 @@ describe("dial3cx serve", () => {
     expect(file).toBe(path.join(h.root, "config", "systemd", "user", "dial3cx.service"));
     const unit = await readFile(file, "utf8");
     expect(unit).toContain(
-      `ExecStart=${process.execPath} ${dial3cxBin()} serve --listen 127.0.0.1:7171 --accounts ${accounts} --allowed-origin https://crm.example.com\n`,
+      `ExecStart=${process.execPath} ${dial3cxBin()} serve --listen 127.0.0.1:7171 --accounts ${accounts} --allowed-origin https://crm.example.com --allow-extension abcdefghijklmnopabcdefghijklmnop\n`,
     );
     expect(path.isAbsolute(dial3cxBin())).toBe(true);
     expect(unit).toContain("Restart=on-failure\n");
@@ -159,6 +160,9 @@ describe("dial3cx serve", () => {
     await expect(runServe({ listen: "0.0.0.0:0", socket: false }, io)).rejects.toThrow(
       /not a loopback address/,
     );
+    await expect(
+      runServe({ listen: "127.0.0.1:0", socket: false, allowExtension: ["*"] }, io),
+    ).rejects.toThrow(/--allow-extension "\*" must be a Chromium extension id/);
   });
 });
 

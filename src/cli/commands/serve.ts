@@ -13,6 +13,7 @@ import {
   accountFromSettings,
   ensureTokens,
   ensureWebhookSecret,
+  extensionOrigin,
   type Gateway,
   type GatewayOptions,
   readAccountsFile,
@@ -35,6 +36,8 @@ export interface ServeFlags extends ConnectionFlags {
   allowPlainHttp?: boolean;
   /** Web origins allowed to call the API (adds to the config's allowed_origins). */
   allowedOrigin?: string[];
+  /** Browser extensions (Chromium ids, Firefox UUIDs) allowed to call the API. */
+  allowExtension?: string[];
   /** Extra Host names to answer to (a DNS name in front of a non-loopback --listen). */
   allowedHost?: string[];
   showToken?: boolean;
@@ -77,7 +80,11 @@ export async function runServe(
     socket: flags.socket === true ? undefined : flags.socket,
     tls: await readTlsPair(flags),
     allowPlainHttp: flags.allowPlainHttp,
-    allowedOrigins: [...context.settings.allowedOrigins, ...(flags.allowedOrigin ?? [])],
+    allowedOrigins: [
+      ...context.settings.allowedOrigins,
+      ...(flags.allowedOrigin ?? []),
+      ...(flags.allowExtension ?? []).map(extensionOrigin),
+    ],
     allowedHosts: flags.allowedHost,
     // Only from the config (0600): a URL on the command line, which may carry a secret, would be
     // readable by every local user in the process list, so there is no --webhook flag.
@@ -205,6 +212,7 @@ function serveArguments(flags: ServeFlags): string[] {
   add("--tls-key", flags.tlsKey, true);
   if (flags.allowPlainHttp) args.push("--allow-plain-http");
   for (const origin of flags.allowedOrigin ?? []) add("--allowed-origin", origin);
+  for (const id of flags.allowExtension ?? []) add("--allow-extension", id);
   for (const host of flags.allowedHost ?? []) add("--allowed-host", host);
   add("--pbx", flags.pbx);
   add("--extension", flags.extension);
