@@ -55,7 +55,8 @@ export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
   const partyIsExtension = pbx.extension(call.destination) !== undefined;
   return {
     id: call.id,
-    status: call.state === "connected" ? "Connected" : "Dialing",
+    // Incoming calls ring (reference §10: `Ringing` inbound, `Dialing` outbound [L]).
+    status: call.state === "connected" ? "Connected" : call.incoming ? "Ringing" : "Dialing",
     dn: ext.number,
     party_caller_name: call.otherPartyName ?? "",
     party_dn: call.destination,
@@ -64,8 +65,8 @@ export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
     device_id: call.device ?? ext.devices[0]?.contact ?? "",
     party_dn_type: partyIsExtension ? "Wextension" : "Wexternalline",
     direct_control: false,
-    originated_by_dn: ext.number,
-    originated_by_type: "Wextension",
+    originated_by_dn: call.incoming ? "ROUTER" : ext.number,
+    originated_by_type: call.incoming ? "Wroutepoint" : "Wextension",
     referred_by_dn: "",
     referred_by_type: "None",
     on_behalf_of_dn: "",

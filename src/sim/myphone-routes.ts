@@ -122,8 +122,9 @@ function requestCallHistory(
 ): Uint8Array {
   if (!isMessage(decoded, 106)) return noSuchRequest(pbx, session, decoded);
   const m = decoded.message;
-  // Every simulated call is outgoing, so "missed only" (CallType 1) is always empty.
-  const all = m.callType === 1 ? [] : session.extension.history;
+  // CallType 1: missed calls only [R].
+  const history = session.extension.history;
+  const all = m.callType === 1 ? history.filter((entry) => entry.kind === "missed") : history;
   const start = Math.max(0, m.recordOffset);
   const page = m.recordLimit > 0 ? all.slice(start, start + m.recordLimit) : all.slice(start);
   return callHistory(page);
