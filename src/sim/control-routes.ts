@@ -16,6 +16,8 @@ const FaultsRequestSchema = z.strictObject({
     })
     .optional(),
   dropWebsockets: z.boolean().optional(),
+  /** MyPhone request ids refused with NoSuchRequest (e.g. [106]: a PBX without call history). */
+  refuseMessages: z.array(z.number().int().min(2)).max(50).optional(),
   expireSessions: z.boolean().optional(),
   /** Access tokens (and V18 cookies) stop working; the refresh cookie still does. */
   expireTokens: z.boolean().optional(),
@@ -112,6 +114,7 @@ function activeFaults(faults: Faults): Partial<Faults> {
   return {
     ...(faults.latencyMs > 0 ? { latencyMs: faults.latencyMs } : {}),
     ...(faults.failNext && faults.failNext.count > 0 ? { failNext: { ...faults.failNext } } : {}),
+    ...(faults.refuseMessages ? { refuseMessages: [...faults.refuseMessages] } : {}),
   };
 }
 
@@ -127,6 +130,10 @@ function applyFaults(pbx: Pbx, body: Record<string, unknown> | null | undefined)
   const applied: string[] = [];
   if (f.latencyMs !== undefined) pbx.faults.latencyMs = f.latencyMs;
   if (f.failNext !== undefined) pbx.faults.failNext = f.failNext.count > 0 ? f.failNext : null;
+  if (f.refuseMessages !== undefined) {
+    if (f.refuseMessages.length > 0) pbx.faults.refuseMessages = f.refuseMessages;
+    else delete pbx.faults.refuseMessages;
+  }
   if (f.dropWebsockets) {
     pbx.dropAllChannels();
     applied.push("dropWebsockets");

@@ -174,6 +174,23 @@ describe("incoming calls (POST /__sim/calls)", () => {
   });
 });
 
+describe("fault refuseMessages", () => {
+  it("answers the listed request ids with NoSuchRequest until cleared", async () => {
+    const client = await start();
+    const { sessionKey } = await client.loginV20("100", "dial3cx-demo");
+    const set = await client.postJson("/__sim/faults", { refuseMessages: [106] });
+    expect(JSON.parse(set.text).active).toEqual({ refuseMessages: [106] });
+    const request = encodeMessage(106, create(RequestCallHistorySchema, { callType: 0 }));
+    const refused = decodeMessage((await client.myPhone(sessionKey, request)).body);
+    expect(isMessage(refused, 207) && refused.message).toMatchObject({
+      success: false,
+      message: "No such request: 106",
+    });
+    await client.postJson("/__sim/faults", { refuseMessages: [] });
+    expect((await history(client, sessionKey, 0)).records).toEqual([]);
+  });
+});
+
 describe("scenario history", () => {
   it("pre-fills the history, newest first, and restores it on reset", async () => {
     const scenario = parseScenario({

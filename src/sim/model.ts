@@ -95,6 +95,8 @@ export interface RequestLogEntry {
 export interface Faults {
   latencyMs: number;
   failNext: { count: number; status: number } | null;
+  /** MyPhone message ids answered with a NoSuchRequest Ack, as a build without them would [?]. */
+  refuseMessages?: number[];
 }
 
 export type LoginOutcome =

@@ -57,7 +57,8 @@ function handleMyPhoneRequest(pbx: Pbx, request: SimRequest): SimResponse {
   const session = pbx.useSession(key);
   if (!session) return { ...text(401, LOGIN_REQUIRED_TEXT), ...idFor(messageId) };
   if (!decoded) return text(400, `Bad Request: not a GenericMessage (${decodeError})`);
-  const handler = handlers.get(decoded.id) ?? noSuchRequest;
+  const refused = pbx.faults.refuseMessages?.includes(decoded.id);
+  const handler = (refused ? undefined : handlers.get(decoded.id)) ?? noSuchRequest;
   return {
     status: 200,
     headers: { "content-type": "application/octet-stream" },

@@ -570,6 +570,7 @@ export class Pbx {
     this.loginFailures.clear();
     this.faults.latencyMs = this.config.latencyMs;
     this.faults.failNext = null;
+    delete this.faults.refuseMessages;
   }
 
   /** Clears every timer; the server closes the sockets. */

@@ -28,6 +28,15 @@ export async function postMyPhone(
   body: Uint8Array,
   options: PostOptions,
 ): Promise<DecodedMessage> {
+  return decodeMessage(await postMyPhoneBytes(http, body, options));
+}
+
+/** As postMyPhone, but the answer's bytes, undecoded (for tolerant readers). */
+export async function postMyPhoneBytes(
+  http: PbxHttp,
+  body: Uint8Array,
+  options: PostOptions,
+): Promise<Uint8Array> {
   const headers: Record<string, string> = {
     "content-type": "application/octet-stream",
     accept: "application/octet-stream",
@@ -46,7 +55,7 @@ export async function postMyPhone(
     }
     throw new ProtocolError(`The PBX answered the request with HTTP ${response.status}.`);
   }
-  return decodeMessage(response.body);
+  return response.body;
 }
 
 /** 401/403, or the text `Login is required` in any answer (reference §2, §12.5). */
