@@ -105,6 +105,33 @@ connection(
   );
 
 connection(
+  program.command("history").description("List recent calls: direction, number, name, time"),
+)
+  .option("--missed", "missed calls only, numbered for `dial3cx callback N`")
+  .option("--limit <n>", "at most this many calls (default 20)")
+  .action((opts) =>
+    runCommand(
+      async () => (await import("./commands/history.js")).runHistory(opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program
+    .command("callback")
+    .description("Call back the last missed call, or the Nth of `dial3cx history --missed`")
+    .argument("[n]", "which missed call (1 = the last)"),
+)
+  .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
+  .option("--confirm", "ask before dialling (also `confirm = true` in the config)")
+  .action((n, opts) =>
+    runCommand(
+      async () => (await import("./commands/history.js")).runCallback(n, opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
   program.command("login").description("Save your PBX, extension and password (keyring)"),
 ).action((opts) =>
   runCommand(async () => (await import("./commands/login.js")).runLogin(opts, processIo()), opts),

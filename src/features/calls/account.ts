@@ -22,6 +22,7 @@ import {
   type Dial3cxClient,
 } from "./client.js";
 import type { DialStringOptions } from "./dialstring.js";
+import { type CallJournal, callJournalFile, FileCallJournal } from "./history.js";
 
 export interface AccountOptions {
   settings: Settings;
@@ -44,6 +45,8 @@ export interface AccountOptions {
   onDriverFallback?: ConnectOptions["onDriverFallback"];
   /** Variables password_command must not see (the gateway's other accounts' password_env). */
   hiddenFromPasswordCommand?: readonly string[];
+  /** Where finished calls are journalled; default the account's file in the state directory. */
+  journal?: CallJournal;
 }
 
 /** The keyring account name for a password: "<extension>@<pbx origin>". */
@@ -85,6 +88,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     device: settings.device,
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
+    journal: options.journal ?? new FileCallJournal(callJournalFile(paths.stateDir, settings)),
     ...(await driverOptions(options, store)),
   });
   resumedRefreshTokens.set(client, saved);

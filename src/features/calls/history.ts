@@ -3,6 +3,7 @@
 // of the calls this machine's dial3cx saw end (JSON lines, owner-only). The journal is the
 // fallback when the PBX will not give its history (no 106/204 on the build, or a driver without
 // it, such as Call Control).
+import { createHash } from "node:crypto";
 import { appendFile, chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DriverHistoryEntry } from "../../drivers/driver.js";
@@ -82,6 +83,22 @@ export interface CallJournal {
   record(entry: JournalEntry): Promise<void>;
   /** Newest first. */
   read(limit: number, missedOnly: boolean): Promise<JournalEntry[]>;
+}
+
+/**
+ * The journal of one account: `calls-<extension>-<hash of the PBX URL>.jsonl` in the state
+ * directory, so that several accounts (a gateway's) never mix their calls.
+ */
+export function callJournalFile(
+  stateDir: string,
+  account: { pbx?: string | undefined; extension?: string | undefined },
+): string {
+  const pbx = createHash("sha256")
+    .update(account.pbx ?? "")
+    .digest("hex")
+    .slice(0, 10);
+  const extension = (account.extension ?? "").replace(/[^0-9A-Za-z]/g, "") || "none";
+  return path.join(stateDir, `calls-${extension}-${pbx}.jsonl`);
 }
 
 /** The journal keeps this many calls; older ones go when it is rewritten. */
