@@ -3,6 +3,11 @@
 // the web client, or the official Call Control API when an API client is configured. Also tells
 // incoming calls' phases (ringing, answered, missed), journals finished calls and reads the call
 // history (the PBX's, else the journal).
+//
+// Entry of features/calls/, which owns placing and following calls: this client, the account and
+// its session (account.ts), dial strings, devices, callee names, the dial dedupe, place-call, the
+// call history and journal (history.ts) and which caller ids may be called back (callback.ts).
+// May use: the drivers, errors.ts, features/settings, and desktop's gateway hand-off (place-call).
 import { EventEmitter } from "node:events";
 import type { CallControlCredentials } from "../../drivers/callcontrol/api.js";
 import type { CallControlOptions } from "../../drivers/callcontrol/driver.js";
