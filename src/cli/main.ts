@@ -84,11 +84,14 @@ connection(
   ),
 );
 
-connection(
-  program.command("watch").description("Print call and device events until Ctrl-C"),
-).action((opts) =>
-  runCommand(async () => (await import("./commands/inspect.js")).runWatch(opts, processIo()), opts),
-);
+connection(program.command("watch").description("Print call and device events until Ctrl-C"))
+  .option("--notify", "a desktop notification for each incoming call (also `notify = true`)")
+  .action((opts) =>
+    runCommand(
+      async () => (await import("./commands/inspect.js")).runWatch(opts, processIo()),
+      opts,
+    ),
+  );
 
 connection(
   program
