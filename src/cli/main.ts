@@ -183,6 +183,7 @@ connection(
   .option("--allowed-origin <origin...>", "web origins allowed to call the API (CORS)")
   .option("--allowed-host <host...>", "extra Host names the gateway answers to")
   .option("--webhook <url...>", "POST call and device events to these URLs")
+  .option("--notify", "a desktop notification for each incoming call (also `notify = true`)")
   .option("--show-token", "print the API token(s) and exit")
   .option("--install-unit", "write a systemd user unit for `dial3cx serve` and exit")
   .action((opts) =>

@@ -39,6 +39,8 @@ export interface ServeFlags extends ConnectionFlags {
   webhook?: string[];
   showToken?: boolean;
   installUnit?: boolean;
+  /** A desktop notification for each incoming call (also `notify = true`). */
+  notify?: boolean;
 }
 
 export interface ServeOptions {
@@ -77,6 +79,7 @@ export async function runServe(
     webhooks: [...context.settings.webhooks, ...(flags.webhook ?? [])],
     logStream: io.stderr === process.stderr ? undefined : io.stderr,
     onNote: (note) => io.stderr.write(`dial3cx serve: ${note}\n`),
+    notify: flags.notify === true,
     ...options.gateway,
   });
   io.stdout.write(`${readyLine(gateway)}\n`);
@@ -215,6 +218,7 @@ function serveArguments(flags: ServeFlags): string[] {
   add("--ca", flags.ca, true);
   add("--fingerprint", flags.fingerprint);
   if (flags.insecure) args.push("--insecure");
+  if (flags.notify) args.push("--notify");
   return args;
 }
 

@@ -178,8 +178,10 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     super();
     // Every tracked Call listens for its own events; a busy gateway tracks many at once.
     this.setMaxListeners(0);
+    // Calls already up when we connect: their answer state is known, their start time is not.
+    // (Scripted test drivers may have no calls().)
     const now = Date.now();
-    for (const call of driver.calls()) {
+    for (const call of typeof driver.calls === "function" ? driver.calls() : []) {
       this.live.set(call.id, {
         startedAt: now,
         incoming: call.incoming,
