@@ -68,12 +68,20 @@ export function watchIncomingCalls(options: IncomingCallsOptions): IncomingCalls
   const aborter = new AbortController();
   const pending = new Set<Promise<void>>();
   const dial = dialStringOptions(settings);
-  const track = (work: Promise<void>) => {
-    const done = work.catch((error: unknown) =>
-      log("warn", `incoming call: ${error instanceof Error ? error.message : String(error)}`),
-    );
+  /** The last piece of work per call: a call's phases are told in order ("ringing" first). */
+  const lastOfCall = new Map<string, Promise<void>>();
+  const track = (callId: string, work: () => Promise<void>) => {
+    const done = (lastOfCall.get(callId) ?? Promise.resolve())
+      .then(work)
+      .catch((error: unknown) =>
+        log("warn", `incoming call: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    lastOfCall.set(callId, done);
     pending.add(done);
-    void done.finally(() => pending.delete(done));
+    void done.finally(() => {
+      pending.delete(done);
+      if (lastOfCall.get(callId) === done) lastOfCall.delete(callId);
+    });
   };
 
   const onCall = (event: CallEvent) => {
@@ -82,41 +90,36 @@ export function watchIncomingCalls(options: IncomingCallsOptions): IncomingCalls
     const { call } = event;
     log("info", `incoming call ${phase}`, { callId: call.id });
     if (phase !== "ringing" && phase !== "missed" && phase !== settings.onIncomingWhen) return;
-    track(
-      (async () => {
-        const caller = await names(call.number, call.name);
-        const target = callbackTarget(call.number, dial);
-        const shown = call.number === "" ? "No caller id" : (target?.display ?? call.number);
-        const label = callerLabel(caller);
-        log("debug", `incoming call ${phase}`, {
-          callId: call.id,
+    track(call.id, async () => {
+      const caller = await names(call.number, call.name);
+      const target = callbackTarget(call.number, dial);
+      const shown = call.number === "" ? "No caller id" : (target?.display ?? call.number);
+      const label = callerLabel(caller);
+      log("debug", `incoming call ${phase}`, {
+        callId: call.id,
+        number: call.number,
+        name: label,
+        nameSource: caller.source,
+      });
+      if (options.notify && phase === "ringing") {
+        const device = deviceName(client, settings.device);
+        const parts = [label, shown, device ? `on ${device}` : undefined];
+        await notify(
+          { summary: parts.filter(Boolean).join(" · ") },
+          { env: options.env, platform: options.platform },
+        );
+      }
+      if (phase === settings.onIncomingWhen && settings.onIncoming) {
+        await openIncomingUrl(settings.onIncoming, {
           number: call.number,
-          name: label,
-          nameSource: caller.source,
+          e164: target?.e164 ?? "",
+          name: caller.name ?? "",
         });
-        if (phase === settings.onIncomingWhen && settings.onIncoming) {
-          await openIncomingUrl(settings.onIncoming, {
-            number: call.number,
-            e164: target?.e164 ?? "",
-            name: caller.name ?? "",
-          });
-        }
-        if (!options.notify) return;
-        if (phase === "ringing") {
-          const device = deviceName(client, settings.device);
-          const parts = [label, shown, device ? `on ${device}` : undefined];
-          await notify(
-            { summary: parts.filter(Boolean).join(" · ") },
-            { env: options.env, platform: options.platform },
-          );
-        } else if (phase === "missed") {
-          await missed(
-            label ? `Missed call: ${label} · ${shown}` : `Missed call: ${shown}`,
-            target,
-          );
-        }
-      })(),
-    );
+      }
+      if (options.notify && phase === "missed") {
+        await missed(label ? `Missed call: ${label} · ${shown}` : `Missed call: ${shown}`, target);
+      }
+    });
   };
 
   const missed = async (summary: string, target: ReturnType<typeof callbackTarget>) => {
