@@ -1,9 +1,14 @@
 // Incoming calls through the gateway, against the simulator over real sockets: SSE and webhooks
 // carry call.ringing / call.answered / call.missed with from, fromE164 and the resolved name, and
 // GET /v1/history lists the calls with whether each may be called back.
+
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeStandIn } from "../features/desktop/desktop-testing.js";
 import type { GatewayEvent } from "./events.js";
 import { EventReader, startTestGateway, type TestGateway } from "./testing.js";
 
@@ -181,5 +186,31 @@ describe("GET /v1/history", () => {
       fallback: expect.stringContaining("No such request: 106"),
       calls: [{ missed: true, number: "+44 20 7946 0958", source: "journal", callback: true }],
     });
+  });
+});
+
+describe("serve --notify", () => {
+  it("pops a notification naming the caller for each incoming call", async () => {
+    const bin = await mkdtemp(path.join(tmpdir(), "dial3cx-gw-bin-"));
+    cleanups.push(() => rm(bin, { recursive: true, force: true }));
+    const notifySend = await writeStandIn(bin, "notify-send");
+    const t = await start({
+      gateway: { notify: true },
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    });
+    const reader = await events(t);
+    await ring(t, { from: "+44 20 7946 0958" });
+    await reader.nextEvent("call.ringing");
+    const deadline = Date.now() + 4000;
+    while ((await notifySend.runs()).length === 0) {
+      if (Date.now() > deadline) throw new Error("no notification");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const [argv] = await notifySend.runs();
+    expect(argv?.[argv.indexOf("--") + 1]).toBe(
+      "Charles Babbage (Difference Engine Works) · +44 20 7946 0958 · on Yealink T46S",
+    );
+    // The log at info level names neither the caller nor the number.
+    expect(t.logs.join("\n")).not.toMatch(/Babbage|7946/);
   });
 });
