@@ -84,11 +84,14 @@ connection(
   ),
 );
 
-connection(
-  program.command("watch").description("Print call and device events until Ctrl-C"),
-).action((opts) =>
-  runCommand(async () => (await import("./commands/inspect.js")).runWatch(opts, processIo()), opts),
-);
+connection(program.command("watch").description("Print call and device events until Ctrl-C"))
+  .option("--notify", "a desktop notification for each incoming call (also `notify = true`)")
+  .action((opts) =>
+    runCommand(
+      async () => (await import("./commands/inspect.js")).runWatch(opts, processIo()),
+      opts,
+    ),
+  );
 
 connection(
   program
@@ -100,6 +103,33 @@ connection(
   .action((callId, opts) =>
     runCommand(
       async () => (await import("./commands/inspect.js")).runHangup(callId, opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program.command("history").description("List recent calls: direction, number, name, time"),
+)
+  .option("--missed", "missed calls only, numbered for `dial3cx callback N`")
+  .option("--limit <n>", "at most this many calls (default 20)")
+  .action((opts) =>
+    runCommand(
+      async () => (await import("./commands/history.js")).runHistory(opts, processIo()),
+      opts,
+    ),
+  );
+
+connection(
+  program
+    .command("callback")
+    .description("Call back the last missed call, or the Nth of `dial3cx history --missed`")
+    .argument("[n]", "which missed call (1 = the last)"),
+)
+  .option("--device <name|index|contact>", "which of your devices rings (env DIAL3CX_DEVICE)")
+  .option("--confirm", "ask before dialling (also `confirm = true` in the config)")
+  .action((n, opts) =>
+    runCommand(
+      async () => (await import("./commands/history.js")).runCallback(n, opts, processIo()),
       opts,
     ),
   );
@@ -153,6 +183,7 @@ connection(
   .option("--allowed-origin <origin...>", "web origins allowed to call the API (CORS)")
   .option("--allow-extension <id...>", "browser extension ids allowed to call the API")
   .option("--allowed-host <host...>", "extra Host names the gateway answers to")
+  .option("--notify", "a desktop notification for each incoming call (also `notify = true`)")
   .option("--show-token", "print the API token(s) and exit")
   .option(
     "--show-webhook-secret",

@@ -35,6 +35,17 @@ export interface DriverContact {
   isColleague: boolean;
 }
 
+/** One call of the PBX's call history, as a driver reads it. */
+export interface DriverHistoryEntry {
+  kind: "missed" | "received" | "outgoing" | "unknown";
+  /** The other party's number as the PBX shows it (may be `anonymous`, empty or a SIP URI). */
+  number: string;
+  name?: string;
+  startedAt?: Date;
+  answered: boolean;
+  answeredAt?: Date;
+}
+
 export type CallChange = "created" | "updated" | "ended";
 export type ConnectionState = "open" | "reconnecting" | "closed";
 
@@ -73,5 +84,10 @@ export interface Driver extends EventEmitter<DriverEvents> {
   followsEvents(): boolean;
   /** Searches the PBX phone book and colleagues, where the driver can. */
   lookupContacts?(query: string, limit: number): Promise<DriverContact[]>;
+  /**
+   * The PBX's call history, newest first, where the driver can read it. Throws RejectedError or
+   * ProtocolError when the PBX refuses or answers something else.
+   */
+  callHistory?(query: { limit: number; missedOnly: boolean }): Promise<DriverHistoryEntry[]>;
   close(): Promise<void>;
 }

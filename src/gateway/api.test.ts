@@ -394,6 +394,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/status",
         "GET /v1/contacts",
         "GET /v1/events",
+        "GET /v1/history",
         "GET /healthz",
       ].sort(),
     );

@@ -1,8 +1,14 @@
 // Fans the clients' call and device changes out to the gateway's listeners (SSE streams, webhooks)
 // as `call.created`, `call.updated`, `call.ended`, `device.registered`, `device.unregistered`,
-// and owns the JSON shape of a call and a device that the API and the events share.
-import type { CallInfo, Dial3cxClient } from "../features/calls/client.js";
+// and, for incoming calls, `call.ringing`, `call.answered` and `call.missed` with the caller
+// (`from` as the PBX shows it, `fromE164` when it is a number, `name` from the vCards, the PBX
+// phone book or the PBX). Owns the JSON shape of a call and a device that the API and the events
+// share.
+import { callbackTarget } from "../features/calls/callback.js";
+import type { CallEvent, CallInfo, Dial3cxClient } from "../features/calls/client.js";
 import { type DeviceRegistration, type DeviceView, deviceView } from "../features/calls/devices.js";
+import type { DialStringOptions } from "../features/calls/dialstring.js";
+import type { CallerNameResolver } from "../features/contacts/caller-name.js";
 
 export const EVENT_TYPES = [
   "call.created",
@@ -10,6 +16,9 @@ export const EVENT_TYPES = [
   "call.ended",
   "device.registered",
   "device.unregistered",
+  "call.ringing",
+  "call.answered",
+  "call.missed",
 ] as const;
 
 export type GatewayEventType = (typeof EVENT_TYPES)[number];
@@ -33,6 +42,18 @@ export interface GatewayEvent {
   extension: string;
   call?: CallView;
   device?: DeviceView;
+  /** call.ringing, call.answered, call.missed: the caller id exactly as the PBX shows it. */
+  from?: string;
+  /** The caller's number in E.164, or null when the caller id is not a number (`anonymous`…). */
+  fromE164?: string | null;
+  /** The caller's name (vCards, then the PBX phone book, then the PBX), or null. */
+  name?: string | null;
+}
+
+/** How incoming calls' callers are named and read, per attached client. */
+export interface CallerOptions {
+  names?: CallerNameResolver;
+  dial?: DialStringOptions;
 }
 
 export function callView(call: CallInfo): CallView {
@@ -59,11 +80,25 @@ export class EventHub {
   private sequence = 0;
 
   /** Follows one client's events; returns the function that stops following. */
-  attach(extension: string, client: Dial3cxClient): () => void {
-    const onCall = ({ type, call }: { type: "created" | "updated" | "ended"; call: CallInfo }) =>
-      this.publish(extension, `call.${type}`, {
-        call: callView(type === "ended" ? { ...call, state: "ended" } : call),
+  attach(extension: string, client: Dial3cxClient, caller: CallerOptions = {}): () => void {
+    // Incoming phases wait for the caller's name; one chain keeps them in order.
+    let phases = Promise.resolve();
+    const onCall = ({ type, call, incoming }: CallEvent) => {
+      const view = callView(type === "ended" ? { ...call, state: "ended" } : call);
+      this.publish(extension, `call.${type}`, { call: view });
+      if (incoming !== "ringing" && incoming !== "answered" && incoming !== "missed") return;
+      phases = phases.then(async () => {
+        const named = caller.names
+          ? await caller.names(call.number, call.name).catch(() => ({ name: undefined }))
+          : { name: call.name };
+        this.publish(extension, `call.${incoming}`, {
+          call: view,
+          from: call.number,
+          fromE164: callbackTarget(call.number, caller.dial)?.e164 ?? null,
+          name: named.name ?? null,
+        });
       });
+    };
     const onDevice = ({
       type,
       device,
@@ -108,7 +143,7 @@ export class EventHub {
   private publish(
     extension: string,
     type: GatewayEventType,
-    payload: Pick<GatewayEvent, "call" | "device">,
+    payload: Pick<GatewayEvent, "call" | "device" | "from" | "fromE164" | "name">,
   ): void {
     this.sequence += 1;
     const event: GatewayEvent = {

@@ -10,6 +10,8 @@ import path from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { Dial3cxError } from "../errors.js";
+import { dialStringOptions } from "../features/calls/place-call.js";
+import { type CallerNameResolver, callerNameResolver } from "../features/contacts/caller-name.js";
 import {
   ensureTokens,
   ensureWebhookSecret,
@@ -73,6 +75,8 @@ export interface GatewayOptions {
   logLevel?: pino.LevelWithSilent;
   /** Told about things worth a line to the user (e.g. no runtime dir, so no socket). */
   onNote?: (message: string) => void;
+  /** Desktop notifications of incoming calls (--notify); also each account's `notify = true`. */
+  notify?: boolean;
 }
 
 export interface Gateway {
@@ -117,8 +121,35 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     cleanup.push(() => accounts.close());
 
     const hub = new EventHub();
-    for (const account of accounts.list())
-      cleanup.push(hub.attach(account.extension, account.client));
+    const callerNames = new Map<string, CallerNameResolver>();
+    for (const account of accounts.list()) {
+      const names = callerNameResolver({
+        vcardDirs: account.settings.contacts,
+        phoneBook: account.client,
+      });
+      callerNames.set(account.extension, names);
+      cleanup.push(
+        hub.attach(account.extension, account.client, {
+          names,
+          dial: dialStringOptions(account.settings),
+        }),
+      );
+      const notify = options.notify === true || account.settings.notify;
+      if (notify || account.settings.onIncoming) {
+        const { watchIncomingCalls } = await import("../features/desktop/incoming.js");
+        const watcher = watchIncomingCalls({
+          client: account.client,
+          settings: account.settings,
+          env: options.env ?? process.env,
+          notify,
+          names,
+          // Caller names and numbers are in the debug lines only.
+          log: (level, message, facts) =>
+            logger[level]({ extension: account.extension, ...facts }, message),
+        });
+        cleanup.push(() => watcher.stop());
+      }
+    }
     cleanup.push(() => hub.closeAll());
     if (webhookUrls.length > 0) {
       const sender = new WebhookSender({
@@ -147,6 +178,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       allowedOrigins,
       keepAliveMs: options.keepAliveMs,
       callIdWaitMs: options.callIdWaitMs,
+      callerNames,
     });
     const listenerFor = (transport: GatewayEnv["Bindings"]["transport"]) =>
       getRequestListener((request, env) =>

@@ -97,6 +97,15 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
   }
 }
 
+/**
+ * The id and the raw payload bytes, without decoding the payload: for answers whose fields are
+ * too uncertain for the schema (call history 204, read by call-history.ts).
+ */
+export function decodeEnvelope(bytes: Uint8Array): { id: number; payload: Uint8Array } {
+  const { id, payload } = readEnvelope(bytes);
+  return { id, payload };
+}
+
 interface Envelope {
   id: number;
   payload: Uint8Array;

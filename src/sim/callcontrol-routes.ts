@@ -61,7 +61,9 @@ export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
   const external = pbx.extension(call.destination) === undefined;
   return {
     id: call.id,
-    status: call.state === "connected" ? "Connected" : external ? "Ringing" : "Dialing",
+    // Incoming calls ring (reference §10: `Ringing` inbound [L]); so do external outbound ones [?].
+    status:
+      call.state === "connected" ? "Connected" : call.incoming || external ? "Ringing" : "Dialing",
     dn: ext.number,
     party_caller_name: call.otherPartyName ?? "",
     party_dn: external ? TRUNK_DN : call.destination,
@@ -70,8 +72,8 @@ export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
     device_id: call.device ?? ext.devices[0]?.contact ?? "",
     party_dn_type: external ? "Wexternalline" : "Wextension",
     direct_control: call.origin === "callcontrol",
-    originated_by_dn: "",
-    originated_by_type: "None",
+    originated_by_dn: call.incoming ? "ROUTER" : ext.number,
+    originated_by_type: call.incoming ? "Wroutepoint" : "Wextension",
     referred_by_dn: "",
     referred_by_type: "None",
     on_behalf_of_dn: "",

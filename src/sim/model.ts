@@ -10,8 +10,13 @@ export interface DeviceState {
   readonly userAgent: string;
 }
 
+/** How a call in the history went, from the extension's side (party kind of 204, reference §8.9). */
+export type HistoryKind = "outgoing" | "received" | "missed";
+
 export interface HistoryEntry {
-  destination: string;
+  kind: HistoryKind;
+  /** The other party's number: dialled (outgoing) or calling (received, missed), as the PBX shows it. */
+  number: string;
   otherPartyName: string | undefined;
   createdAt: number;
   connectedAt: number | null;
@@ -32,14 +37,20 @@ export interface ExtensionState {
   history: HistoryEntry[];
 }
 
-export type CallStateName = "dialing" | "connected" | "ended" | "failed";
+/** "ringing": an incoming call offered to the extension's devices (POST /__sim/calls). */
+export type CallStateName = "ringing" | "dialing" | "connected" | "ended" | "failed";
 
 export interface SimCall {
   /** Also the LocalConnection id, used by DropCall. */
   readonly id: number;
   readonly extension: string;
-  /** Exactly as received in MakeCall field 1 (may be absent on refused calls). */
+  /**
+   * Outgoing: exactly as received in MakeCall field 1 (may be absent on refused calls).
+   * Incoming: the caller id as the trunk delivered it (`anonymous`, empty and SIP URIs included).
+   */
   readonly destination: string;
+  /** An incoming call (POST /__sim/calls) rather than one the extension placed. */
+  readonly incoming?: true;
   /** MakeCall field 3 exactly as received, or null when absent. */
   readonly device: string | null;
   state: CallStateName;
@@ -49,8 +60,10 @@ export interface SimCall {
   readonly otherPartyName: string | undefined;
   /** Why a refused call failed (the Ack's Message). */
   readonly failure?: string;
-  /** Who placed it: a MyPhone MakeCall (119) or a Call Control makecall. */
-  readonly origin: "myphone" | "callcontrol";
+  /** Who placed it: a MyPhone MakeCall (119), a Call Control makecall, or a caller outside. */
+  readonly origin: "myphone" | "callcontrol" | "trunk";
+  /** Incoming: the caller hung up (or the call was declined) before it was answered. */
+  missed?: boolean;
 }
 
 /** One websocket of a session, as the PBX sees it. */
@@ -84,6 +97,8 @@ export interface RequestLogEntry {
 export interface Faults {
   latencyMs: number;
   failNext: { count: number; status: number } | null;
+  /** MyPhone message ids answered with a NoSuchRequest Ack, as a build without them would [?]. */
+  refuseMessages?: number[];
 }
 
 export type LoginOutcome =

@@ -57,7 +57,8 @@ function handleMyPhoneRequest(pbx: Pbx, request: SimRequest): SimResponse {
   const session = pbx.useSession(key);
   if (!session) return { ...text(401, LOGIN_REQUIRED_TEXT), ...idFor(messageId) };
   if (!decoded) return text(400, `Bad Request: not a GenericMessage (${decodeError})`);
-  const handler = handlers.get(decoded.id) ?? noSuchRequest;
+  const refused = pbx.faults.refuseMessages?.includes(decoded.id);
+  const handler = (refused ? undefined : handlers.get(decoded.id)) ?? noSuchRequest;
   return {
     status: 200,
     headers: { "content-type": "application/octet-stream" },
@@ -122,8 +123,9 @@ function requestCallHistory(
 ): Uint8Array {
   if (!isMessage(decoded, 106)) return noSuchRequest(pbx, session, decoded);
   const m = decoded.message;
-  // Every simulated call is outgoing, so "missed only" (CallType 1) is always empty.
-  const all = m.callType === 1 ? [] : session.extension.history;
+  // CallType 1: missed calls only [R].
+  const history = session.extension.history;
+  const all = m.callType === 1 ? history.filter((entry) => entry.kind === "missed") : history;
   const start = Math.max(0, m.recordOffset);
   const page = m.recordLimit > 0 ? all.slice(start, start + m.recordLimit) : all.slice(start);
   return callHistory(page);

@@ -1,6 +1,7 @@
 // The simulated PBX's state and rules, independent of HTTP: extensions and their devices, logins
 // (with 2FA and the per-address lockout), tokens, V18 cookies, MyPhone sessions and their
-// websocket channels, calls with their lifecycle, call history, the request log and the faults.
+// websocket channels, calls (placed ones and incoming ones rung in by `POST /__sim/calls`) with
+// their lifecycle, call history (pre-filled by the scenario), the request log and the faults.
 // Also the Call Control API clients (reference §10) and their tokens; both APIs see the same calls,
 // and every call change is told to the listeners (the Call Control event sockets).
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
@@ -14,6 +15,7 @@ import type {
   DeviceState,
   ExtensionState,
   Faults,
+  HistoryEntry,
   LoginAttempt,
   LoginOutcome,
   MyPhoneSession,
@@ -21,7 +23,14 @@ import type {
   RequestLogEntry,
   SimCall,
 } from "./model.js";
-import { connectionDelta, fullMyInfo, PROFILES, type Refusal, statusDelta } from "./replies.js";
+import {
+  connectionDelta,
+  fullMyInfo,
+  missedCountDelta,
+  PROFILES,
+  type Refusal,
+  statusDelta,
+} from "./replies.js";
 import type { Scenario, ScenarioApiClient, ScenarioExtension } from "./scenario.js";
 import { type IssuedToken, TokenIssuer } from "./tokens.js";
 
@@ -44,6 +53,8 @@ export class Pbx {
   private readonly v18Cookies = new Map<string, { extension: string; expiresAtMs: number }>();
   private readonly loginFailures = new Map<string, number[]>();
   private readonly callTimers = new Map<number, NodeJS.Timeout>();
+  /** Incoming calls whose caller hangs up at a set time (`hangupAfter`), by call id. */
+  private readonly callerHangups = new Map<number, NodeJS.Timeout>();
   private readonly callListeners = new Set<CallChangeListener>();
   /** Call Control event sockets: the fault `dropWebsockets` ends them too. */
   readonly apiChannels = new Set<Channel>();
@@ -64,7 +75,7 @@ export class Pbx {
       queueStatus: false,
       dnd: false,
       missedCallsCount: 0,
-      history: [],
+      history: seededHistory(scenario, ext.number, config.now()),
     }));
     for (const ext of this.extensions) this.byNumber.set(ext.number, ext);
     for (const client of scenario.apiClients ?? []) this.apiClients.set(client.clientId, client);
@@ -324,8 +335,68 @@ export class Pbx {
 
   liveCalls(ext: ExtensionState): SimCall[] {
     return this.calls.filter(
-      (c) => c.extension === ext.number && (c.state === "dialing" || c.state === "connected"),
+      (c) =>
+        c.extension === ext.number &&
+        (c.state === "ringing" || c.state === "dialing" || c.state === "connected"),
     );
+  }
+
+  /**
+   * An outside caller rings the extension (`POST /__sim/calls`): every device of the extension
+   * shows a ringing incoming connection. The caller id is kept exactly as given (`anonymous`, an
+   * empty string and SIP URIs included); the caller name is the PBX's: phone book or colleague
+   * first, else the name the caller sent. `answerAfterMs`: a device picks up then;
+   * `hangupAfterMs` (from the first ring): the caller hangs up then, missed if unanswered.
+   */
+  incomingCall(
+    ext: ExtensionState,
+    from: string,
+    options: { callerName?: string; answerAfterMs?: number; hangupAfterMs?: number } = {},
+  ): SimCall {
+    const call: SimCall = {
+      id: this.nextCallId++,
+      extension: ext.number,
+      destination: from,
+      device: null,
+      incoming: true,
+      origin: "trunk",
+      state: "ringing",
+      createdAt: this.now(),
+      connectedAt: null,
+      endedAt: null,
+      otherPartyName: this.nameOfNumber(from) || options.callerName || undefined,
+    };
+    this.calls.push(call);
+    this.trimCalls();
+    this.pushToExtension(ext, connectionDelta(ext, call, ActionType.INSERTED));
+    this.callChanged(ext, call, "created");
+    if (options.answerAfterMs !== undefined) {
+      this.schedule(call, options.answerAfterMs, () => this.connectCall(ext, call));
+    }
+    if (options.hangupAfterMs !== undefined) {
+      const timer = setTimeout(() => this.callerHangsUp(call), options.hangupAfterMs);
+      timer.unref();
+      this.callerHangups.set(call.id, timer);
+    }
+    return call;
+  }
+
+  /** `POST /__sim/calls/{id}/answer`: a device of the extension picks up a ringing call. */
+  answerIncoming(callId: number): SimCall | undefined {
+    const call = this.calls.find((c) => c.id === callId && c.incoming && c.state === "ringing");
+    const ext = call && this.extension(call.extension);
+    if (!call || !ext) return undefined;
+    this.clearTimer(call);
+    this.connectCall(ext, call);
+    return call;
+  }
+
+  /** `POST /__sim/calls/{id}/hangup`, or `hangupAfter`: the caller hangs up (missed if ringing). */
+  callerHangsUp(call: SimCall): boolean {
+    const ext = this.extension(call.extension);
+    if (!ext || !call.incoming || !this.liveCalls(ext).includes(call)) return false;
+    this.endCall(ext, call);
+    return true;
   }
 
   /**
@@ -398,11 +469,13 @@ export class Pbx {
   }
 
   private connectCall(ext: ExtensionState, call: SimCall): void {
-    if (call.state !== "dialing") return;
+    if (call.state !== "dialing" && call.state !== "ringing") return;
     call.state = "connected";
     call.connectedAt = this.now();
     this.pushToExtension(ext, connectionDelta(ext, call, ActionType.UPDATED));
     this.callChanged(ext, call, "updated");
+    // An incoming call's caller hangs up at the time given when it was rung in.
+    if (this.callerHangups.has(call.id)) return;
     const hangupAfter = this.config.hangupAfterMs;
     if (hangupAfter !== undefined) this.schedule(call, hangupAfter, () => this.endCall(ext, call));
   }
@@ -436,10 +509,16 @@ export class Pbx {
 
   private endCall(ext: ExtensionState, call: SimCall): void {
     this.clearTimer(call);
+    clearTimeout(this.callerHangups.get(call.id));
+    this.callerHangups.delete(call.id);
+    // An incoming call that ends while still ringing (caller hung up, or declined) was missed.
+    const missed = call.incoming === true && call.state === "ringing";
     call.state = "ended";
     call.endedAt = this.now();
+    if (missed) call.missed = true;
     ext.history.unshift({
-      destination: call.destination,
+      kind: call.incoming ? (missed ? "missed" : "received") : "outgoing",
+      number: call.destination,
       otherPartyName: call.otherPartyName,
       createdAt: call.createdAt,
       connectedAt: call.connectedAt,
@@ -447,6 +526,10 @@ export class Pbx {
     });
     ext.history.length = Math.min(ext.history.length, MAX_HISTORY_PER_EXTENSION);
     this.pushToExtension(ext, connectionDelta(ext, call, ActionType.DELETED));
+    if (missed) {
+      ext.missedCallsCount++;
+      this.pushToExtension(ext, missedCountDelta(ext));
+    }
     this.callChanged(ext, call, "ended");
   }
 
@@ -498,11 +581,14 @@ export class Pbx {
     if (this.requestLog.length > MAX_LOG_ENTRIES) this.requestLog.shift();
   }
 
-  /** `POST /__sim/reset`: live calls end (pushed), then calls, history, logs, lockout, faults clear. */
+  /**
+   * `POST /__sim/reset`: live calls end (pushed), then calls, logs, lockout, faults clear and the
+   * history goes back to the scenario's.
+   */
   reset(): void {
     for (const ext of this.extensions) {
       for (const call of this.liveCalls(ext)) this.endCall(ext, call);
-      ext.history = [];
+      ext.history = seededHistory(this.scenario, ext.number, this.now());
       ext.missedCallsCount = 0;
     }
     this.calls = [];
@@ -510,12 +596,15 @@ export class Pbx {
     this.loginFailures.clear();
     this.faults.latencyMs = this.config.latencyMs;
     this.faults.failNext = null;
+    delete this.faults.refuseMessages;
   }
 
   /** Clears every timer; the server closes the sockets. */
   stop(): void {
     for (const timer of this.callTimers.values()) clearTimeout(timer);
     this.callTimers.clear();
+    for (const timer of this.callerHangups.values()) clearTimeout(timer);
+    this.callerHangups.clear();
     this.dropAllChannels();
   }
 }
@@ -540,4 +629,31 @@ export function dialDigits(number: string): string {
 
 export function fullName(first: string | undefined, last: string | undefined): string {
   return [first, last].filter((part) => part).join(" ");
+}
+
+/** The scenario's pre-filled history of one extension, newest first, as HistoryEntry values. */
+export function seededHistory(
+  scenario: Scenario,
+  extension: string,
+  nowMs: number,
+): HistoryEntry[] {
+  return (scenario.history ?? [])
+    .filter((entry) => entry.extension === extension)
+    .map((entry): HistoryEntry => {
+      const createdAt =
+        entry.at !== undefined ? Date.parse(entry.at) : nowMs - entry.minutesAgo * 60_000;
+      const connectedAt = entry.kind === "missed" ? null : createdAt + 2_000;
+      const endedAt =
+        connectedAt === null ? createdAt + 20_000 : connectedAt + entry.durationSeconds * 1000;
+      return {
+        kind: entry.kind,
+        number: entry.number,
+        otherPartyName: entry.name,
+        createdAt,
+        connectedAt,
+        endedAt,
+      };
+    })
+    .sort((a, b) => b.createdAt - a.createdAt)
+    .slice(0, MAX_HISTORY_PER_EXTENSION);
 }

@@ -140,6 +140,18 @@ export function connectionDelta(
   );
 }
 
+/** A MyInfo delta carrying the missed-calls count (field 24 [R]). */
+export function missedCountDelta(ext: ExtensionState): Uint8Array {
+  return encodeMessage(
+    201,
+    create(MyExtensionInfoSchema, {
+      action: ActionType.UPDATED,
+      id: ext.id,
+      missedCallsCount: ext.missedCallsCount,
+    }),
+  );
+}
+
 /** A MyInfo delta carrying the status fields (profile, queue status). */
 export function statusDelta(ext: ExtensionState): Uint8Array {
   return encodeMessage(
@@ -153,17 +165,28 @@ export function statusDelta(ext: ExtensionState): Uint8Array {
   );
 }
 
+/**
+ * One LocalConnection (reference §8.5). An incoming call is State Ringing with IsIncoming (an
+ * offered call, per mjv88 [L]) and the caller id in OtherPartyCallerId (field 11) as the trunk
+ * delivered it; an outgoing one is Dialing until connected.
+ */
 function connectionOf(call: SimCall, action: ActionType): LocalConnection {
   if (action === ActionType.DELETED) return create(LocalConnectionSchema, { action, id: call.id });
   return create(LocalConnectionSchema, {
     action,
     id: call.id,
-    state: call.state === "connected" ? CallState.CONNECTED : CallState.DIALING,
+    state: CALL_STATES[call.state] ?? CallState.DIALING,
     otherPartyNumber: call.destination,
     ...(call.otherPartyName === undefined ? {} : { otherPartyDisplayName: call.otherPartyName }),
-    isIncoming: false,
+    isIncoming: call.incoming === true,
   });
 }
+
+const CALL_STATES: Partial<Record<SimCall["state"], CallState>> = {
+  ringing: CallState.RINGING,
+  dialing: CallState.DIALING,
+  connected: CallState.CONNECTED,
+};
 
 export interface LookupEntry {
   firstName?: string | undefined;
@@ -215,9 +238,9 @@ export function callHistory(entries: HistoryEntry[]): Uint8Array {
                 ...(entry.connectedAt === null
                   ? {}
                   : { answeredAt: dateTimeUtc(entry.connectedAt) }),
-                number: entry.destination,
+                number: entry.number,
                 ...(entry.otherPartyName === undefined ? {} : { name: entry.otherPartyName }),
-                kind: HISTORY_KIND.outgoing,
+                kind: HISTORY_KIND[entry.kind],
               }),
             ],
           },

@@ -73,6 +73,26 @@ const ApiClientSchema = z.strictObject({
   monitor: z.array(z.string().regex(/^[0-9]{2,8}$/, "must be 2 to 8 digits")).default([]),
 });
 
+/**
+ * A call already in an extension's history when the simulator starts (and after a reset):
+ * `kind` from the extension's side, the other party's number exactly as the PBX would show it (an
+ * `anonymous` caller too), its name, and when: `at` (ISO time) or `minutesAgo` (default 0).
+ */
+const HistorySchema = z
+  .strictObject({
+    extension: z.string().regex(/^[0-9]{2,8}$/, "must be 2 to 8 digits"),
+    kind: z.enum(["outgoing", "received", "missed"]),
+    number: z.string().max(128),
+    name: z.string().trim().min(1).optional(),
+    at: z.iso.datetime({ offset: true }).optional(),
+    minutesAgo: z.number().min(0).default(0),
+    /** Talk time of an answered call. */
+    durationSeconds: z.number().int().min(0).default(60),
+  })
+  .refine((h) => !(h.at !== undefined && h.minutesAgo !== 0), {
+    message: "give either at or minutesAgo",
+  });
+
 export const ScenarioSchema = z
   .strictObject({
     extensions: z.array(ExtensionSchema).min(1, "at least one extension is needed"),
@@ -89,9 +109,20 @@ export const ScenarioSchema = z
      * 3CX's samples treat as a failure: reference §10 "makecall result").
      */
     makeCallRefusedAs: z.enum(["error", "emptyResult"]).optional(),
+    /** Calls already in the extensions' history (RequestCallHistory 106 → 204). */
+    history: z.array(HistorySchema).optional(),
   })
   .superRefine((scenario, ctx) => {
     checkApiClients(scenario, ctx);
+    const numbers = new Set(scenario.extensions.map((ext) => ext.number));
+    scenario.history?.forEach((entry, index) => {
+      if (numbers.has(entry.extension)) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["history", index, "extension"],
+        message: `${entry.extension} is not an extension of the scenario`,
+      });
+    });
     const seenNumbers = new Set<string>();
     const seenEmails = new Set<string>();
     scenario.extensions.forEach((ext, index) => {

@@ -2,7 +2,10 @@
 // localStorage), places calls (POST /v1/calls; the gateway parses the number), lists the
 // extension's calls live from /v1/events (read with fetch, since EventSource cannot send the
 // Authorization header) with hang-up buttons, offers the registered devices and searches
-// contacts. Plain DOM; every piece of data reaches the page through textContent only.
+// contacts. An incoming call shows the caller's name as the gateway resolved it (call.ringing);
+// missed calls (GET /v1/history?missed=true) are listed with a "Call back" button for those whose
+// caller id is a number (never for `anonymous`, an empty one or a SIP URI). Plain DOM; every piece
+// of data reaches the page through textContent only.
 import { Backoff, type SseMessage, SseParser } from "./sse.js";
 
 const TOKEN_KEY = "dial3cx.token";
@@ -51,7 +54,21 @@ interface ContactMatch {
 interface GatewayEvent {
   type: string;
   call?: CallView;
+  /** call.ringing, call.answered, call.missed: the resolved caller name. */
+  name?: string | null;
 }
+
+interface HistoryEntry {
+  direction: string;
+  missed: boolean;
+  number: string;
+  name: string | null;
+  time: string | null;
+  callback: boolean;
+}
+
+/** Missed calls listed (newest first). */
+const MAX_MISSED_CALLS = 10;
 
 /** The gateway refused the token: the page goes back to asking for one. */
 class TokenRefused extends Error {}
@@ -108,6 +125,9 @@ const view = {
   contactQuery: byId<HTMLInputElement>("contact-query"),
   contactsStatus: byId<HTMLElement>("contacts-status"),
   contacts: byId<HTMLUListElement>("contacts"),
+  missed: byId<HTMLUListElement>("missed"),
+  noMissed: byId<HTMLElement>("no-missed"),
+  missedStatus: byId<HTMLElement>("missed-status"),
   announce: byId<HTMLElement>("announce"),
 };
 
@@ -209,6 +229,7 @@ function start(): void {
   session.abort();
   session = new AbortController();
   calls.clear();
+  callerNames.clear();
   renderCalls();
   view.tokenView.hidden = true;
   view.dialerView.hidden = false;
@@ -367,8 +388,20 @@ async function resyncCalls(signal: AbortSignal): Promise<void> {
   }
 }
 
+/** Incoming callers' names as the gateway resolved them (vCards, phone book, PBX), by call id. */
+const callerNames = new Map<string, string>();
+
+function nameOf(call: CallView): string | null {
+  return callerNames.get(call.id) ?? call.name;
+}
+
 function callLabel(call: CallView): string {
-  return call.name ?? displayById.get(call.id) ?? call.number;
+  return nameOf(call) ?? displayById.get(call.id) ?? numberShown(call.number);
+}
+
+/** A caller id as the PBX sent it; an empty one is said, not left blank. */
+function numberShown(number: string): string {
+  return number === "" ? "No caller id" : number;
 }
 
 function renderCalls(): void {
@@ -390,9 +423,10 @@ function callItem(row: CallRow): HTMLLIElement {
   item.dataset.state = call.state;
   item.dataset.callId = call.id;
   const who = el("div", "call-who");
-  const display = displayById.get(call.id) ?? call.number;
-  who.append(el("span", "call-name", call.name ?? display));
-  if (call.name) who.append(el("span", "call-number", display));
+  const display = displayById.get(call.id) ?? numberShown(call.number);
+  const name = nameOf(call);
+  who.append(el("span", "call-name", name ?? display));
+  if (name) who.append(el("span", "call-number", display));
   const state = el("span", `state state-${call.state}`, call.state);
   const meta = el("div", "call-meta");
   if (call.incoming) meta.append(el("span", "call-direction", "incoming"));
@@ -487,6 +521,7 @@ async function followEvents(signal: AbortSignal): Promise<void> {
       backoff.reset();
       // Subscribed now: whatever changed while the stream was down shows in the snapshot.
       void guarded(() => resyncCalls(signal));
+      void loadMissed();
       void loadDevices();
       void loadStatus();
       await readStream(response.body, parser, signal);
@@ -532,8 +567,75 @@ function handleEvent(message: SseMessage): void {
     return;
   }
   sequence += 1;
+  if (event.call && event.name && /^call\.(ringing|answered|missed)$/.test(event.type)) {
+    callerNames.set(event.call.id, event.name);
+  }
   if (event.type.startsWith("call.") && event.call) upsertCall(event.call, sequence);
+  if (event.type === "call.missed") void loadMissed();
   if (event.type.startsWith("device.")) void loadDevices();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Missed calls
+
+async function loadMissed(): Promise<void> {
+  await guarded(
+    async () => {
+      const { calls: missed } = await api<{ calls: HistoryEntry[] }>(
+        `/v1/history?missed=true&limit=${MAX_MISSED_CALLS}`,
+        { signal: session.signal },
+      );
+      view.missed.replaceChildren(...missed.map(missedItem));
+      view.noMissed.hidden = missed.length > 0;
+      showMessage(view.missedStatus, undefined);
+    },
+    (error) => showMessage(view.missedStatus, error.message),
+  );
+}
+
+function missedItem(entry: HistoryEntry): HTMLLIElement {
+  const item = el("li", "call missed-call");
+  const who = el("div", "call-who");
+  const shown = numberShown(entry.number);
+  who.append(el("span", "call-name", entry.name ?? shown));
+  if (entry.name) who.append(el("span", "call-number", shown));
+  const meta = el("div", "call-meta");
+  if (entry.time) {
+    const time = el("time", "call-time", new Date(entry.time).toLocaleString());
+    time.dateTime = entry.time;
+    meta.append(time);
+  }
+  item.append(who, meta);
+  if (entry.callback) {
+    const button = el("button", "primary call-back", "Call back");
+    button.type = "button";
+    button.setAttribute("aria-label", `Call back ${entry.name ?? shown}`);
+    button.addEventListener("click", () => callBack(entry, button));
+    item.append(button);
+  }
+  return item;
+}
+
+function callBack(entry: HistoryEntry, button: HTMLButtonElement): void {
+  button.disabled = true;
+  button.textContent = "Calling…";
+  const body: { to: string; device?: string } = { to: entry.number };
+  if (view.device.value) body.device = view.device.value;
+  void guarded(
+    async () => {
+      const placed = await api<PlacedCall>("/v1/calls", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: session.signal,
+      });
+      notePlacedCall(placed);
+    },
+    (error) => showMessage(view.missedStatus, error.message),
+  ).finally(() => {
+    button.disabled = false;
+    button.textContent = "Call back";
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -215,6 +215,40 @@ describe.skipIf(chromiumMissing)("the dialer page in Chromium", { timeout: 60_00
     expect(refused.map((entry) => entry.status)).toEqual([403, 403]);
     expect(await env.simCalls()).toEqual([]);
   });
+
+  it("shows an incoming call with the caller's name, and missed ones with Call back", async () => {
+    const page = await signedInPage();
+    const ring = async (body: Record<string, unknown>) =>
+      (await http(env.sim.url, "POST", "/__sim/calls", { body: { to: "100", ...body } })).json as {
+        id: number;
+      };
+    // From a number in the PBX phone book: the row names the caller while it rings.
+    const { id } = await ring({ from: "+44 20 7946 0958" });
+    const row = page.locator(`li.call[data-call-id="${id}"]`);
+    await expect.poll(() => row.getAttribute("data-state"), SOON).toBe("ringing");
+    await expect.poll(() => row.locator(".call-name").textContent(), SOON).toBe("Charles Babbage");
+    expect(await row.locator(".call-direction").textContent()).toBe("incoming");
+    await page.screenshot({ path: path.join(ARTIFACTS, "dialer-incoming.png") });
+    await http(env.sim.url, "POST", `/__sim/calls/${id}/hangup`);
+
+    // Missed: one from a number (Call back), one from "anonymous" (no button).
+    await ring({ from: "anonymous", hangupAfter: 10 });
+    const missed = page.locator("#missed li");
+    await expect.poll(() => missed.count(), SOON).toBe(2);
+    const [newest, older] = [missed.nth(0), missed.nth(1)];
+    expect(await newest.locator(".call-name").textContent()).toBe("anonymous");
+    expect(await newest.locator("button").count()).toBe(0);
+    expect(await older.locator(".call-name").textContent()).toBe("Charles Babbage");
+    expect(await older.locator(".call-number").textContent()).toBe("+44 20 7946 0958");
+    await page.screenshot({ path: path.join(ARTIFACTS, "dialer-missed.png") });
+
+    await older.getByRole("button", { name: "Call back Charles Babbage" }).click();
+    await expect
+      .poll(async () => (await env.simCalls()).filter((c) => !("incoming" in c)), SOON)
+      .toEqual([expect.objectContaining({ destination: "00442079460958", state: "dialing" })]);
+    await expect.poll(() => page.locator("#dial-note").textContent(), SOON).toMatch(/^Calling /);
+    await page.close();
+  });
 });
 
 /**

@@ -1,4 +1,5 @@
-// Read-only commands over a live session: `devices`, `status` and `watch`.
+// Read-only commands over a live session: `devices`, `status` and `watch` (with --notify, or
+// `notify = true`, a desktop notification for each incoming call; `on_incoming` opens its URL).
 import { BadInputError } from "../../errors.js";
 import { openAccount, rememberSession } from "../../features/calls/account.js";
 import type { CallInfo, Dial3cxClient } from "../../features/calls/client.js";
@@ -63,8 +64,12 @@ export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
   });
 }
 
+export interface WatchFlags extends ConnectionFlags {
+  notify?: boolean;
+}
+
 /** One line (or JSON object) per event until Ctrl-C or SIGTERM. */
-export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Promise<number> {
+export function runWatch(flags: WatchFlags, io: Io, stop?: AbortSignal): Promise<number> {
   return withClient(flags, io, async (client, context) => {
     const named = await callNamer(context.settings.contacts);
     const color = Boolean(io.stdout.isTTY) && !flags.json;
@@ -72,9 +77,26 @@ export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Pr
       if (flags.json) writeJson(io, { time: new Date().toISOString(), event, ...data });
       else io.stdout.write(`${new Date().toLocaleTimeString()}  ${text}\n`);
     };
-    client.on("call", ({ type, call }) =>
-      print(`call.${type}`, callLine(named(call), color), { call }),
+    client.on("call", ({ type, call, incoming }) =>
+      print(`call.${type}`, `${callLine(named(call), color)}${incoming ? `  (${incoming})` : ""}`, {
+        call,
+        ...(incoming ? { incoming } : {}),
+      }),
     );
+    const notify = flags.notify === true || context.settings.notify;
+    const incoming =
+      notify || context.settings.onIncoming
+        ? (await import("../../features/desktop/incoming.js")).watchIncomingCalls({
+            client,
+            settings: context.settings,
+            env: io.env,
+            notify,
+            // Warnings carry no caller details; debug lines (names, numbers) are not kept here.
+            log: (level, message) => {
+              if (level === "warn") io.stderr.write(`dial3cx: ${message}\n`);
+            },
+          })
+        : undefined;
     client.on("device", ({ type, device }) =>
       print(`device.${type}`, `device ${type}: ${device.name} ${device.contact}`, {
         device: deviceView(device),
@@ -100,6 +122,7 @@ export function runWatch(flags: ConnectionFlags, io: Io, stop?: AbortSignal): Pr
     } finally {
       stopped.cancel();
       stopLost();
+      await incoming?.stop();
     }
     return 0;
   });

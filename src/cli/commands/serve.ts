@@ -44,6 +44,8 @@ export interface ServeFlags extends ConnectionFlags {
   /** Print the webhook signing secret (created on first use) and exit. */
   showWebhookSecret?: boolean;
   installUnit?: boolean;
+  /** A desktop notification for each incoming call (also `notify = true`). */
+  notify?: boolean;
 }
 
 export interface ServeOptions {
@@ -91,6 +93,7 @@ export async function runServe(
     webhooks: context.settings.webhooks,
     logStream: io.stderr === process.stderr ? undefined : io.stderr,
     onNote: (note) => io.stderr.write(`dial3cx serve: ${note}\n`),
+    notify: flags.notify === true,
     ...options.gateway,
   });
   io.stdout.write(`${readyLine(gateway)}\n`);
@@ -219,6 +222,7 @@ function serveArguments(flags: ServeFlags): string[] {
   add("--ca", flags.ca, true);
   add("--fingerprint", flags.fingerprint);
   if (flags.insecure) args.push("--insecure");
+  if (flags.notify) args.push("--notify");
   return args;
 }
 

@@ -12,13 +12,21 @@ import {
   NotLoggedInError,
   ProtocolError,
 } from "../../errors.js";
-import { type DecodedMessage, encodeMessage, isMessage } from "../../protocol/codec.js";
+import { readCallHistory } from "../../protocol/call-history.js";
+import {
+  type DecodedMessage,
+  decodeEnvelope,
+  decodeMessage,
+  encodeMessage,
+  isMessage,
+} from "../../protocol/codec.js";
 import {
   ActionType,
   type LocalConnection,
   LoginSchema,
   type MyExtensionInfo,
   CallState as ProtoCallState,
+  RequestCallHistorySchema,
   RequestDropCallSchema,
   RequestLookupContactSchema,
   RequestMakeCallSchema,
@@ -33,6 +41,7 @@ import type {
   DriverContact,
   DriverDevice,
   DriverEvents,
+  DriverHistoryEntry,
   ExtensionInfo,
 } from "../driver.js";
 import { PbxHttp, parsePbxUrl } from "../http.js";
@@ -48,7 +57,7 @@ import {
   refreshAccessToken,
   SessionRefusedError,
 } from "./login.js";
-import { assertAcknowledged, postMyPhone, SessionExpiredError } from "./myphone-api.js";
+import { assertAcknowledged, postMyPhoneBytes, SessionExpiredError } from "./myphone-api.js";
 import { toDriverContact } from "./phonebook.js";
 import { toDriverDevice } from "./registrations.js";
 
@@ -217,6 +226,25 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     throw new ProtocolError(`The PBX answered the phone-book search with message ${answer.id}.`);
   }
 
+  /**
+   * RequestCallHistory (106) → CallHistory (204), both [R] (reference §8.9): CallType 1 asks for
+   * missed calls only, RecordLimit for the newest `limit`. The answer is read tolerantly
+   * (protocol/call-history.ts); an Ack instead of 204 means the PBX would not give it.
+   */
+  async callHistory(query: { limit: number; missedOnly: boolean }): Promise<DriverHistoryEntry[]> {
+    const request = create(RequestCallHistorySchema, {
+      callType: query.missedOnly ? 1 : 0,
+      recordLimit: query.limit,
+      recordOffset: 0,
+    });
+    const bytes = await this.post(encodeMessage(106, request), (answer) => answer);
+    const { id, payload } = decodeEnvelope(bytes);
+    if (id === 204) return readCallHistory(payload);
+    const answer = decodeMessage(bytes);
+    assertAcknowledged(answer, "to send the call history");
+    throw new ProtocolError(`The PBX answered the call-history request with message ${id}.`);
+  }
+
   /** The session, for the warm-path cache. Undefined before a session exists. */
   snapshot(): WebClientSnapshot | undefined {
     if (!this.session || !this.credentials) return undefined;
@@ -364,10 +392,15 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   }
 
   /** Sends one request; on an expired session renews it once and sends again. */
-  private async post(body: Uint8Array): Promise<DecodedMessage> {
+  private async post(body: Uint8Array): Promise<DecodedMessage>;
+  private async post<T>(body: Uint8Array, read: (bytes: Uint8Array) => T): Promise<T>;
+  private async post(
+    body: Uint8Array,
+    read: (bytes: Uint8Array) => unknown = decodeMessage,
+  ): Promise<unknown> {
     const first = await this.liveSession();
     try {
-      return await this.send(first, body);
+      return read(await this.send(first, body));
     } catch (error) {
       if (!(error instanceof SessionExpiredError)) throw error;
     }
@@ -377,7 +410,7 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       if (this.channel) this.reopenChannelSoon();
     }
     try {
-      return await this.send(await this.liveSession(), body);
+      return read(await this.send(await this.liveSession(), body));
     } catch (error) {
       if (error instanceof SessionExpiredError) {
         throw new ProtocolError("The PBX rejected a session it had just opened.");
@@ -393,8 +426,8 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     return this.session;
   }
 
-  private send(session: MyPhoneSession, body: Uint8Array): Promise<DecodedMessage> {
-    return postMyPhone(this.http, body, {
+  private send(session: MyPhoneSession, body: Uint8Array): Promise<Uint8Array> {
+    return postMyPhoneBytes(this.http, body, {
       sessionKey: session.sessionKey,
       bearer: this.options.sendBearerToMyPhone ? this.credentials?.accessToken : undefined,
     });

@@ -34,11 +34,20 @@ export async function postMyPhone(
   body: Uint8Array,
   options: PostOptions,
 ): Promise<DecodedMessage> {
+  return decodeMessage(await postMyPhoneBytes(http, body, options));
+}
+
+/** As postMyPhone, but the answer's bytes, undecoded (for tolerant readers). */
+export async function postMyPhoneBytes(
+  http: PbxHttp,
+  body: Uint8Array,
+  options: PostOptions,
+): Promise<Uint8Array> {
   const headers = myPhoneHeaders(options.sessionKey, options.bearer);
   const response = await http.request("POST", MYPHONE_PATH, { headers, body });
   if (isSessionExpired(response.status, response.body)) throw new SessionExpiredError();
   assertMyPhoneStatus(response.status);
-  return decodeMessage(response.body);
+  return response.body;
 }
 
 /** Throws RejectedError when the answer is an Ack with Success=false. */

@@ -23,6 +23,7 @@ import {
   type Dial3cxClient,
 } from "./client.js";
 import { type DialStringOptions, sipHosts } from "./dialstring.js";
+import { type CallJournal, callJournalFile, FileCallJournal } from "./history.js";
 
 export interface AccountOptions {
   settings: Settings;
@@ -53,6 +54,8 @@ export interface AccountOptions {
   onDebug?: (line: string) => void;
   /** Variables password_command must not see (the gateway's other accounts' password_env). */
   hiddenFromPasswordCommand?: readonly string[];
+  /** Where finished calls are journalled; default the account's file in the state directory. */
+  journal?: CallJournal;
 }
 
 export { accountName } from "./account-names.js";
@@ -98,6 +101,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,
     ...(options.onDebug ? { onDebug: options.onDebug } : {}),
+    journal: options.journal ?? new FileCallJournal(callJournalFile(paths.stateDir, settings)),
     ...(await driverOptions(options, store)),
   });
   resumedRefreshTokens.set(client, saved);

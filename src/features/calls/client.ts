@@ -1,9 +1,12 @@
 // The dial3cx client: what the CLI, the handler and the gateway use. Parses dial strings, picks
 // the device, places calls and follows them to their end, over whichever driver is connected:
-// the web client, or the official Call Control API when an API client is configured.
+// the web client, or the official Call Control API when an API client is configured. Also tells
+// incoming calls' phases (ringing, answered, missed), journals finished calls and reads the call
+// history (the PBX's, else the journal).
 //
 // Entry of features/calls/, which owns placing and following calls: this client, the account and
-// its session (account.ts), dial strings, devices, callee names, the dial dedupe and place-call.
+// its session (account.ts), dial strings, devices, callee names, the dial dedupe, place-call, the
+// call history and journal (history.ts) and which caller ids may be called back (callback.ts).
 // May use: the drivers, errors.ts, features/settings, and desktop's gateway hand-off (place-call).
 import { EventEmitter } from "node:events";
 import type { CallControlCredentials } from "../../drivers/callcontrol/api.js";
@@ -22,7 +25,13 @@ import {
   type WebClientOptions,
   type WebClientSnapshot,
 } from "../../drivers/webclient/driver.js";
-import { ConfigError, NetworkError, ProtocolError } from "../../errors.js";
+import {
+  BadInputError,
+  ConfigError,
+  NetworkError,
+  ProtocolError,
+  RejectedError,
+} from "../../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
 import {
   type DialString,
@@ -30,6 +39,16 @@ import {
   parseDialString,
   sipHosts,
 } from "./dialstring.js";
+import {
+  type CallHistoryEntry,
+  type CallHistoryOptions,
+  type CallJournal,
+  DEFAULT_HISTORY_LIMIT,
+  fromDriverHistory,
+  fromJournal,
+  type JournalEntry,
+  MAX_HISTORY_LIMIT,
+} from "./history.js";
 
 export type DriverChoice = "auto" | "webclient" | "callcontrol";
 
@@ -53,12 +72,33 @@ export interface ConnectOptions extends WebClientOptions {
   onDriverFallback?: (reason: Error) => void;
   /** Debug lines of the Call Control driver (e.g. an event frame of an unknown shape). */
   onDebug?: (line: string) => void;
+  /**
+   * Where finished calls seen on the events are written, and the call history is read from when
+   * the PBX will not give its own (see `callHistory`).
+   */
+  journal?: CallJournal;
 }
 
 export interface CallInfo extends DriverCall {}
 
+/**
+ * What a call event means for an incoming call: "ringing" (offered), "answered" (picked up on any
+ * device of the extension), "missed" (ended without being answered: the caller hung up, it was
+ * declined, or, in a group, answered elsewhere [?]) or "ended" (after being answered).
+ */
+export type IncomingPhase = "ringing" | "answered" | "missed" | "ended";
+
+export interface CallEvent {
+  type: CallChange;
+  call: CallInfo;
+  /** Incoming calls only, and only on the event that changes the phase. */
+  incoming?: IncomingPhase;
+}
+
+export type { CallHistoryEntry, CallHistoryOptions, CallJournal };
+
 export interface ClientEvents {
-  call: [{ type: CallChange; call: CallInfo }];
+  call: [CallEvent];
   device: [{ type: "registered" | "unregistered"; device: DeviceRegistration }];
   connection: [ConnectionState];
   problem: [Error];
@@ -137,20 +177,38 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** What the client remembers of a live call, for the incoming phases and the journal. */
+interface LiveCall {
+  startedAt: number;
+  answeredAt?: number;
+  incoming: boolean;
+}
+
 export class Dial3cxClient extends EventEmitter<ClientEvents> {
   /** Why the connection closed for good (a fatal reconnect failure); undefined while it lives. */
   private lostBecause: Error | undefined;
   private lastProblem: Error | undefined;
   private readonly lostListeners = new Set<(error: Error) => void>();
+  private readonly live = new Map<string, LiveCall>();
 
   constructor(
     readonly driver: Driver,
-    private readonly options: Pick<ConnectOptions, "dial" | "device"> = {},
+    private readonly options: Pick<ConnectOptions, "dial" | "device" | "journal"> = {},
   ) {
     super();
     // Every tracked Call listens for its own events; a busy gateway tracks many at once.
     this.setMaxListeners(0);
-    driver.on("call", (event) => this.emit("call", event));
+    // Calls already up when we connect: their answer state is known, their start time is not.
+    // (Scripted test drivers may have no calls().)
+    const now = Date.now();
+    for (const call of typeof driver.calls === "function" ? driver.calls() : []) {
+      this.live.set(call.id, {
+        startedAt: now,
+        incoming: call.incoming,
+        ...(call.state === "connected" ? { answeredAt: now } : {}),
+      });
+    }
+    driver.on("call", (event) => this.onDriverCall(event.type, event.call));
     driver.on("device", ({ type, device }) =>
       this.emit("device", { type, device: describeDevice(device) }),
     );
@@ -187,6 +245,89 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
 
   extension(): ExtensionInfo {
     return this.driver.extensionInfo();
+  }
+
+  /** Emits the event, with the incoming phase it marks; journals a call that ended. */
+  private onDriverCall(type: CallChange, call: CallInfo): void {
+    const now = Date.now();
+    let live = this.live.get(call.id);
+    if (!live) {
+      live = { startedAt: now, incoming: call.incoming };
+      this.live.set(call.id, live);
+    }
+    let phase: IncomingPhase | undefined;
+    if (type === "ended") {
+      this.live.delete(call.id);
+      phase = live.answeredAt === undefined ? "missed" : "ended";
+    } else if (call.state === "connected" && live.answeredAt === undefined) {
+      live.answeredAt = now;
+      phase = "answered";
+    } else if (type === "created") {
+      phase = "ringing";
+    }
+    const incoming = live.incoming || call.incoming;
+    this.emit("call", incoming && phase ? { type, call, incoming: phase } : { type, call });
+    if (type === "ended") this.journal(call, live, incoming, now);
+  }
+
+  private journal(call: CallInfo, live: LiveCall, incoming: boolean, endedAt: number): void {
+    const journal = this.options.journal;
+    if (!journal) return;
+    const entry: JournalEntry = {
+      direction: incoming ? "incoming" : "outgoing",
+      missed: incoming && live.answeredAt === undefined,
+      number: call.number,
+      startedAt: live.startedAt,
+      endedAt,
+    };
+    if (call.name) entry.name = call.name;
+    if (live.answeredAt !== undefined) entry.answeredAt = live.answeredAt;
+    journal.record(entry).catch((error: unknown) => {
+      this.emit("problem", error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  /**
+   * Recent calls, newest first: the PBX's call history (RequestCallHistory 106, fields [R]), or,
+   * when the PBX refuses it or the driver cannot read it (Call Control), the journal of calls this
+   * machine saw end (`options.onFallback` is told why). Numbers are as the PBX shows them; the
+   * PBX's history has no talk time, which is taken from a matching journal entry when there is one.
+   * Throws BadInputError for a bad limit, and the PBX's refusal when there is no journal.
+   */
+  async callHistory(options: CallHistoryOptions = {}): Promise<CallHistoryEntry[]> {
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+      throw new BadInputError(
+        `The history limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}, not ${limit}.`,
+        "usage",
+      );
+    }
+    const missedOnly = options.missed === true;
+    const journal = this.options.journal;
+    let reason: Error;
+    if (this.driver.callHistory) {
+      try {
+        const records = await this.driver.callHistory({ limit, missedOnly });
+        // A PBX that ignores CallType still gets filtered here.
+        const entries = records
+          .map(fromDriverHistory)
+          .filter((entry) => !missedOnly || entry.missed)
+          .slice(0, limit);
+        return journal
+          ? withDurations(entries, await journal.read(MAX_JOURNAL_MATCH, false))
+          : entries;
+      } catch (error) {
+        if (!(error instanceof RejectedError || error instanceof ProtocolError)) throw error;
+        reason = error;
+      }
+    } else {
+      reason = new ProtocolError(
+        `The ${this.driver.kind} driver cannot read the PBX's call history.`,
+      );
+    }
+    if (!journal) throw reason;
+    options.onFallback?.(reason);
+    return (await journal.read(limit, missedOnly)).map(fromJournal);
   }
 
   devices(): DeviceRegistration[] {
@@ -358,4 +499,24 @@ function sameNumber(shown: string, dialled: string): boolean {
   const a = shown.replace(/[^0-9*#]/g, "");
   const b = dialled.replace(/[^0-9*#]/g, "");
   return a !== "" && (a === b || a.endsWith(b) || b.endsWith(a));
+}
+
+/** How many journal entries are searched for the talk time of PBX history entries. */
+const MAX_JOURNAL_MATCH = 1000;
+/** A journal entry and a PBX entry this close in start time, same number, are the same call [?]. */
+const SAME_CALL_WINDOW_MS = 120_000;
+
+function withDurations(entries: CallHistoryEntry[], journal: JournalEntry[]): CallHistoryEntry[] {
+  return entries.map((entry) => {
+    if (entry.time === undefined || entry.missed) return entry;
+    const time = Date.parse(entry.time);
+    const match = journal.find(
+      (j) =>
+        j.answeredAt !== undefined &&
+        Math.abs(j.startedAt - time) <= SAME_CALL_WINDOW_MS &&
+        j.number.replace(/[^0-9*#]/g, "") === entry.number.replace(/[^0-9*#]/g, ""),
+    );
+    const duration = match ? fromJournal(match).durationSeconds : undefined;
+    return duration === undefined ? entry : { ...entry, durationSeconds: duration };
+  });
 }

@@ -42,6 +42,8 @@ export interface NotifyResult {
 export interface NotifyOptions {
   env: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  /** Withdraws a notification still waiting for an action (the tool is killed). */
+  signal?: AbortSignal;
 }
 
 const APP_NAME = "dial3cx";
@@ -65,6 +67,7 @@ export async function notify(
   const result = await runDesktopTool("notify-send", notifySendArgs(notification), {
     env: options.env,
     timeoutMs: waiting ? (notification.waitMs ?? DEFAULT_WAIT_MS) : SHOW_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   const shown = toNotifyResult(result);
   const action = result.stdout.trim().split("\n").pop();
@@ -129,7 +132,7 @@ export interface DesktopToolResult {
 export function runDesktopTool(
   tool: string,
   args: readonly string[],
-  options: { env: NodeJS.ProcessEnv; timeoutMs?: number },
+  options: { env: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<DesktopToolResult> {
   return new Promise((resolve) => {
     execFile(
@@ -140,6 +143,7 @@ export function runDesktopTool(
         timeout: options.timeoutMs ?? SHOW_TIMEOUT_MS,
         encoding: "utf8",
         maxBuffer: 64 * 1024,
+        ...(options.signal ? { signal: options.signal } : {}),
       },
       (error, stdout, stderr) => {
         const base = { tool, stdout: String(stdout ?? ""), stderr: String(stderr ?? "") };

@@ -6,6 +6,7 @@ import { BadInputError, ConfigError } from "../../errors.js";
 import {
   type Config,
   loadConfig,
+  normalizeIncomingUrl,
   resolveSettings,
   type SettingsFlags,
   saveLoginConfig,
@@ -98,7 +99,7 @@ describe("loadConfig", () => {
     expect(error.message).toContain(
       'unknown key "password", known keys are pbx, extension, device',
     );
-    expect(error.message).toContain("allowed_origins, mcp_calls, sip_domains (line 3)");
+    expect(error.message).toContain("on_incoming_when (line 3)");
     expect(error.message).not.toContain("hunter2");
   });
 
@@ -323,6 +324,8 @@ describe("resolveSettings", () => {
       allowedOrigins: [],
       mcpCalls: "ask",
       sipDomains: [],
+      notify: false,
+      onIncomingWhen: "ringing",
     });
     const full = resolveSettings({
       env: {},
@@ -501,4 +504,63 @@ describe("saveLoginConfig", () => {
       expect(await loadConfig(file)).toEqual({ confirm: true, extension: "100" });
     },
   );
+});
+
+describe("incoming-call settings", () => {
+  it("reads notify, on_incoming and on_incoming_when", () => {
+    const settings = resolveSettings({
+      env: {},
+      config: {
+        notify: true,
+        on_incoming: "https://crm.example.com/search?phone={e164}&name={name}",
+        on_incoming_when: "answered",
+      },
+    });
+    expect(settings).toMatchObject({
+      notify: true,
+      onIncoming: "https://crm.example.com/search?phone={e164}&name={name}",
+      onIncomingWhen: "answered",
+    });
+  });
+
+  it.each([
+    ["http://crm.example.com/?p={e164}", "plain http only on loopback"],
+    ["file:///etc/passwd", "must be an https:// URL"],
+    ["https://crm.example.com/?p={phone}", "unknown placeholder {phone}"],
+    ["https://user:pw@crm.example.com/", "user name or password"],
+    ["not a url {number}", "must be a URL"],
+  ])("refuses on_incoming %j", (template, problem) => {
+    const checked = normalizeIncomingUrl(template);
+    expect("problem" in checked && checked.problem).toContain(problem);
+  });
+
+  it("accepts https and loopback http templates", () => {
+    for (const template of [
+      "https://crm.example.com/search?phone={number}",
+      "http://127.0.0.1:8080/call?n={e164}",
+      "http://localhost/x?n={name}",
+      "http://[::1]:9000/?n={number}",
+    ]) {
+      expect(normalizeIncomingUrl(template)).toEqual({ value: template });
+    }
+  });
+});
+
+describe("incoming-call settings in config.toml", () => {
+  it("names on_incoming and the problem in the error, and reads a good file", async () => {
+    await writeFile(file, 'on_incoming = "http://crm.example.com/?p={e164}"\n');
+    const error = await loadConfig(file).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain("on_incoming");
+    expect((error as Error).message).toContain("plain http only on loopback");
+    await writeFile(
+      file,
+      'notify = true\non_incoming = "https://crm.example.com/?p={e164}"\non_incoming_when = "answered"\n',
+    );
+    expect(await loadConfig(file)).toEqual({
+      notify: true,
+      on_incoming: "https://crm.example.com/?p={e164}",
+      on_incoming_when: "answered",
+    });
+  });
 });

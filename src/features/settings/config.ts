@@ -60,6 +60,53 @@ export interface Config {
   mcp_calls?: McpCallsPolicy;
   /** Hosts a sip: link may name besides the PBX's own (its SIP domains), e.g. "1234.3cx.eu". */
   sip_domains?: string[];
+  /** `watch` and `serve`: a desktop notification for each incoming call. */
+  notify?: boolean;
+  /** A URL template opened on an incoming call: https, or http on loopback only. */
+  on_incoming?: string;
+  /** When on_incoming is opened: when the call rings (default) or when it is answered. */
+  on_incoming_when?: IncomingWhen;
+}
+
+export type IncomingWhen = "ringing" | "answered";
+
+/** Placeholders of on_incoming, each replaced by its percent-encoded value. */
+export const INCOMING_URL_PLACEHOLDERS = ["number", "e164", "name"] as const;
+
+/**
+ * An on_incoming URL template: an https URL, or http on a loopback host (127.0.0.0/8, ::1,
+ * localhost). Placeholders `{number}`, `{e164}` and `{name}`; any other `{…}` is a mistake.
+ */
+export function normalizeIncomingUrl(input: string): Checked<string> {
+  const template = input.trim();
+  const unknown = /\{([^}]*)\}/g;
+  for (const [, name] of template.matchAll(unknown)) {
+    if (!(INCOMING_URL_PLACEHOLDERS as readonly string[]).includes(name ?? "")) {
+      return { problem: `has an unknown placeholder {${name}}: use {number}, {e164} or {name}` };
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(template.replace(unknown, "x"));
+  } catch {
+    return { problem: 'must be a URL like "https://crm.example.com/search?phone={e164}"' };
+  }
+  if (url.username || url.password) return { problem: "must not contain a user name or password" };
+  if (url.protocol === "https:") return { value: template };
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return { value: template };
+  return { problem: "must be an https:// URL (plain http only on loopback)" };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === "localhost" || hostname === "[::1]" || /^127(\.[0-9]{1,3}){3}$/.test(hostname)
+  );
+}
+
+export function normalizeIncomingWhen(input: string): Checked<IncomingWhen> {
+  return input === "ringing" || input === "answered"
+    ? { value: input }
+    : { problem: 'must be "ringing" or "answered"' };
 }
 
 /** A value that passed a check (and was normalised), or why it did not. */
@@ -217,6 +264,10 @@ const plainReaders: { [K in keyof Config]-?: Reader<NonNullable<Config[K]>> } = 
   mcp_calls: (value) =>
     typeof value === "string" ? checkedValue(normalizeMcpCalls(value)) : undefined,
   sip_domains: plainList(plainString(normalizeSipDomain)),
+  notify: plainBoolean,
+  on_incoming: plainString(normalizeIncomingUrl),
+  on_incoming_when: (value) =>
+    typeof value === "string" ? checkedValue(normalizeIncomingWhen(value)) : undefined,
 };
 
 export const CONFIG_KEYS = Object.keys(plainReaders) as (keyof Config)[];
@@ -319,6 +370,11 @@ function configSchemaWith(z: typeof zodMini) {
       z.array(stringOf(normalizeSipDomain), {
         error: 'must be a list of host names, like ["1234.3cx.eu"]',
       }),
+    ),
+    notify: z.optional(booleanValue),
+    on_incoming: z.optional(stringOf(normalizeIncomingUrl)),
+    on_incoming_when: z.optional(
+      z.enum(["ringing", "answered"], { error: 'must be "ringing" or "answered"' }),
     ),
   }) satisfies ZodMiniType<Config>;
 }
@@ -626,6 +682,11 @@ export interface Settings {
   mcpCalls: McpCallsPolicy;
   /** sip: hosts besides the PBX's own (config sip_domains). */
   sipDomains: string[];
+  /** Desktop notifications of incoming calls in `watch` and `serve` (also --notify). */
+  notify: boolean;
+  /** URL template opened on an incoming call (see normalizeIncomingUrl). */
+  onIncoming?: string;
+  onIncomingWhen: IncomingWhen;
 }
 
 export const DEFAULT_DEDUPE_SECONDS = 3;
@@ -693,6 +754,9 @@ export function resolveSettings(input: {
     allowedOrigins: config.allowed_origins ?? [],
     mcpCalls: config.mcp_calls ?? "ask",
     sipDomains: config.sip_domains ?? [],
+    notify: config.notify ?? false,
+    onIncoming: config.on_incoming,
+    onIncomingWhen: config.on_incoming_when ?? "ringing",
   };
 }
 

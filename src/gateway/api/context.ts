@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Call } from "../../features/calls/client.js";
 import type { DeviceRegistration } from "../../features/calls/devices.js";
 import type { DialString } from "../../features/calls/dialstring.js";
+import type { CallerNameResolver } from "../../features/contacts/caller-name.js";
 import type { TokenRegistry } from "../../features/settings/gateway-tokens.js";
 import type { AccountPool, ServedAccount } from "../accounts.js";
 import type { EventHub } from "../events.js";
@@ -41,6 +42,8 @@ export interface ApiOptions {
   callIdWaitMs?: number;
   /** Where the dialer page's built files are; default `<package root>/dist/web`. */
   webDir?: string;
+  /** Per extension: who a caller is (vCards, PBX phone book, PBX name), for GET /v1/history. */
+  callerNames?: ReadonlyMap<string, CallerNameResolver>;
 }
 
 /** The token's account; a request that names another extension is refused. */

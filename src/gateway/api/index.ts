@@ -13,6 +13,7 @@ import type { ApiOptions, GatewayEnv } from "./context.js";
 import { addDeviceRoutes } from "./devices.js";
 import { ApiProblem, errorFor } from "./errors.js";
 import { addEventRoutes } from "./events.js";
+import { addHistoryRoutes } from "./history.js";
 import { addStatusRoutes } from "./status.js";
 
 export type { ApiOptions, GatewayEnv, PlacedCall } from "./context.js";
@@ -64,6 +65,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
   addStatusRoutes(app);
   addContactRoutes(app);
   addEventRoutes(app, options);
+  addHistoryRoutes(app, options);
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   addStaticRoutes(app, options.webDir);
 
