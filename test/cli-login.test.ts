@@ -51,7 +51,7 @@ describe.concurrent("dial3cx login", () => {
     expect(await modeOf(home.configFile)).toBe(0o600);
     expect(await modeOf(home.cacheFile)).toBe(0o600);
     const cache = JSON.parse(await readFile(home.cacheFile, "utf8"));
-    expect(cache).toMatchObject({ pbx: sim.url, extension: "100" });
+    expect(cache).toMatchObject({ version: 2, sessions: [{ pbx: sim.url, extension: "100" }] });
     expect(JSON.stringify(cache)).not.toContain("dial3cx-demo");
   });
 

@@ -31,6 +31,8 @@ describe("dial3cx.1", () => {
       "status",
       "watch",
       "hangup",
+      "history",
+      "callback",
       "login",
       "logout",
       "handler",
@@ -40,6 +42,7 @@ describe("dial3cx.1", () => {
       "open",
       "contacts search",
       "pick",
+      "mcp",
       "completion",
       "demo",
     ]);

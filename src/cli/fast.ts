@@ -11,6 +11,7 @@ import { accountSession, dialStringOptions, placeCall } from "../features/calls/
 import { plainDialString } from "../features/calls/plain-number.js";
 import { accountOptions, type Context, processIo, readContext, warnInsecure } from "./context.js";
 import { printPlaced } from "./print-placed.js";
+import { startProgress } from "./progress.js";
 import { reportError } from "./report-error.js";
 
 export type FastRoute = { command: "call" | "open"; target: string };
@@ -54,15 +55,23 @@ async function fastCall(target: string): Promise<number | undefined> {
     const { vCardNameFor } = await import("../features/contacts/contact-names.js");
     name = await vCardNameFor(context.settings.contacts, to);
   }
-  const placed = await placeCall({
-    to,
-    target,
-    device: context.settings.device,
-    settings: context.settings,
-    paths: context.paths,
-    gateway: true,
-    session: accountSession(accountOptions(context, {}, { events: false })),
-  });
-  printPlaced(placed, name, {}, io);
+  // A slow PBX shows what is going on, on a terminal only (as the full CLI's call does).
+  const progress = startProgress(io);
+  let placed: Awaited<ReturnType<typeof placeCall>>;
+  try {
+    placed = await placeCall({
+      to,
+      target,
+      device: context.settings.device,
+      settings: context.settings,
+      paths: context.paths,
+      gateway: true,
+      session: accountSession(accountOptions(context, {}, { events: false })),
+      onStep: progress.step,
+    });
+  } finally {
+    progress.stop();
+  }
+  printPlaced(placed, name, {}, io, to);
   return 0;
 }

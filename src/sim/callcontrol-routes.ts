@@ -72,8 +72,9 @@ export function participantView(pbx: Pbx, ext: ExtensionState, call: SimCall) {
     device_id: call.device ?? ext.devices[0]?.contact ?? "",
     party_dn_type: external ? "Wexternalline" : "Wextension",
     direct_control: call.origin === "callcontrol",
-    originated_by_dn: call.incoming ? "ROUTER" : ext.number,
-    originated_by_type: call.incoming ? "Wroutepoint" : "Wextension",
+    // Reference §10 "Participant fields": outbound "" / "None", inbound "ROUTER" / Wroutepoint.
+    originated_by_dn: call.incoming ? "ROUTER" : "",
+    originated_by_type: call.incoming ? "Wroutepoint" : "None",
     referred_by_dn: "",
     referred_by_type: "None",
     on_behalf_of_dn: "",

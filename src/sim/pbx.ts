@@ -10,7 +10,6 @@ import { ActionType, ErrorCodes } from "../protocol/gen/myphone_pb.js";
 import type {
   CallChangeKind,
   CallChangeListener,
-  CallStateName,
   Channel,
   DeviceState,
   ExtensionState,
@@ -31,7 +30,7 @@ import {
   type Refusal,
   statusDelta,
 } from "./replies.js";
-import type { Scenario, ScenarioApiClient, ScenarioExtension } from "./scenario.js";
+import type { Scenario, ScenarioApiClient } from "./scenario.js";
 import { type IssuedToken, TokenIssuer } from "./tokens.js";
 
 /** Long runs (benchmarks) must not grow without bound; the oldest entries go first. */

@@ -141,6 +141,7 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
   }
   let sessionExpired = false;
   if (options.client === undefined && options.session.quick) {
+    options.onStep?.(`connecting to ${pbxHost(options.settings.pbx)}`);
     const quick = await options.session.quick(options.to, options.device);
     sessionExpired = !quick.placed && quick.sessionExpired === true;
     if (quick.placed) {

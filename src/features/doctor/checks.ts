@@ -20,13 +20,7 @@ import {
 import { WebClientDiagnosis } from "../../drivers/webclient/diagnostics.js";
 import { WebClientDriver } from "../../drivers/webclient/driver.js";
 import type { PbxVersion } from "../../drivers/webclient/login.js";
-import {
-  Dial3cxError,
-  type ErrorCode,
-  NoDeviceError,
-  NotLoggedInError,
-  TlsError,
-} from "../../errors.js";
+import { Dial3cxError, NoDeviceError, NotLoggedInError, TlsError } from "../../errors.js";
 import { accountName, apiClientLogin, callControlCredentials } from "../calls/account.js";
 import { describeDevice } from "../calls/devices.js";
 import type { Settings } from "../settings/config.js";
