@@ -78,10 +78,13 @@ export class PbxHttp {
   ): Promise<PbxResponse> {
     const request = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
+      let sent = false;
+      const fail = (error: unknown) => reject(sent ? new SentRequestFailure(error) : error);
       const req = request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
+        res.on("error", fail);
+        res.on("aborted", () => fail(new Error("connection lost during the answer")));
         res.on("end", () => {
           clearTimeout(timer);
           resolve({
@@ -92,9 +95,13 @@ export class PbxHttp {
         });
       });
       const timer = setTimeout(() => req.destroy(new AnswerTimeout()), this.timeoutMs);
+      // Written to the socket: from here on the PBX may have carried the request out.
+      req.on("finish", () => {
+        sent = true;
+      });
       req.on("error", (error) => {
         clearTimeout(timer);
-        reject(error);
+        fail(error);
       });
       req.end(body);
     });
@@ -147,7 +154,17 @@ export class PbxHttp {
     }
   }
 
-  private toTypedError(error: unknown): Error {
+  private toTypedError(failure: unknown): Error {
+    const typed = this.typedError(
+      failure instanceof SentRequestFailure ? failure.cause : failure,
+    );
+    if (failure instanceof SentRequestFailure && typed instanceof NetworkError) {
+      typed.requestSent = true;
+    }
+    return typed;
+  }
+
+  private typedError(error: unknown): Error {
     const plain = notHttpsError(error, this.base);
     if (plain) return plain;
     const tls = toTlsError(error, this.base.host);
@@ -171,6 +188,13 @@ export class PbxHttp {
 }
 
 class AnswerTimeout extends Error {}
+
+/** A failure after the request was written: the PBX may have carried it out. */
+class SentRequestFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super("failed after sending", { cause });
+  }
+}
 
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: "connection refused",

@@ -440,12 +440,14 @@ describe("STATUS_BY_CODE", () => {
       auth: 502,
       two_factor_required: 502,
       blocked: 502,
+      auth_failed: 502,
       rejected: 422,
       device_not_found: 422,
       no_device: 409,
       pbx_unreachable: 503,
       tls: 502,
       protocol: 502,
+      outcome_unknown: 504,
     };
     expect(STATUS_BY_CODE).toEqual(expected);
   });

@@ -5,10 +5,12 @@
 //
 // Status choices: bad_number and usage 400; device_not_found 422 (the request names a device
 // that is not there, or several); rejected 422 (the PBX refused this call: retrying the same
-// request will not help); no_device 409 (nothing registered right now); auth, blocked,
+// request will not help); no_device 409 (nothing registered right now); auth, blocked, auth_failed,
 // two_factor_required, not_logged_in 502 (the gateway's own PBX login failed, not the API
-// client's token); tls and protocol 502; pbx_unreachable 503; config 500. A duplicate call
-// within the dedupe window answers 200 with the first call (201 is for a call placed now).
+// client's token); tls and protocol 502; pbx_unreachable 503 (nothing was carried out);
+// outcome_unknown 504 (the call may have been placed: never a status that invites a retry);
+// config 500. A duplicate call within the dedupe window answers 200 with the first call (201 is
+// for a call placed now); a repeated Idempotency-Key gets the first answer again.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -34,10 +36,13 @@ import {
   type CallDeduper,
   errorResponse,
   hostGuard,
+  IdempotencyStore,
   originGuard,
   type RateLimiter,
   requireJson,
+  type StoredAnswer,
   type TransportBindings,
+  validIdempotencyKey,
 } from "./security.js";
 import { addStaticRoutes } from "./static.js";
 
@@ -61,6 +66,8 @@ export interface ApiOptions {
   logger: Logger;
   rateLimiter: RateLimiter;
   deduper: CallDeduper<PlacedCall>;
+  /** Answers of POST /v1/calls by Idempotency-Key (10 minutes). */
+  idempotency?: IdempotencyStore;
   allowedHosts: ReadonlySet<string>;
   selfOrigins: ReadonlySet<string>;
   allowedOrigins: ReadonlySet<string>;
@@ -80,12 +87,14 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   auth: 502,
   two_factor_required: 502,
   blocked: 502,
+  auth_failed: 502,
   rejected: 422,
   device_not_found: 422,
   no_device: 409,
   pbx_unreachable: 503,
   tls: 502,
   protocol: 502,
+  outcome_unknown: 504,
 };
 
 /** A refusal decided by the gateway itself (not the PBX). */
@@ -193,6 +202,13 @@ const StatusSchema = z
     devices: z.number(),
     calls: z.number(),
     version: z.string(),
+    loginRefused: z
+      .object({ since: z.string(), message: z.string() })
+      .nullable()
+      .openapi({
+        description:
+          "Set while the PBX's refusal of the gateway's login keeps it from logging in again: fix the password, then POST /v1/accounts/{extension}/retry.",
+      }),
   })
   .openapi("Status");
 
@@ -239,8 +255,9 @@ const ERROR_DOCS: Record<number, string> = {
   422: "`device_not_found`: no device (or several) match `device`; `rejected`: the PBX refused the request.",
   429: "`rate_limited`: too many calls for this token; wait Retry-After seconds.",
   500: "`internal` or `config`.",
-  502: "`auth`, `blocked`, `two_factor_required`, `not_logged_in`: the gateway's PBX login failed; `tls`, `protocol`: the PBX answered something unusable.",
-  503: "`pbx_unreachable`: the PBX cannot be reached.",
+  502: "`auth`, `blocked`, `two_factor_required`, `not_logged_in`: the gateway's PBX login failed; `auth_failed`: the PBX refused the login earlier and the gateway will not log in again until the credentials change (then POST /v1/accounts/{extension}/retry); `tls`, `protocol`: the PBX answered something unusable.",
+  503: "`pbx_unreachable`: the PBX cannot be reached; nothing was carried out.",
+  504: "`outcome_unknown`: the request reached the PBX but no readable answer came back: the call may have been placed. Check the phone before trying again.",
 };
 
 function errorResponses<S extends number>(...statuses: S[]) {
@@ -261,6 +278,7 @@ function errorResponses<S extends number>(...statuses: S[]) {
 /** Errors any authenticated route can answer. */
 const COMMON_ERRORS = [401, 403, 421, 500] as const;
 const PBX_ERRORS = [502, 503] as const;
+const CALL_ERRORS = [502, 503, 504] as const;
 const BEARER = [{ bearer: [] }];
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +291,13 @@ const makeCallRoute = createRoute({
   security: BEARER,
   middleware: [requireJson<GatewayEnv>()] as const,
   request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description:
+          "Any 1–255 visible ASCII characters, new for each call: a repeat with the same key within 10 minutes gets the first answer again and never dials twice.",
+        example: "crm-click-4711",
+      }),
+    }),
     body: { required: true, content: { "application/json": { schema: MakeCallSchema } } },
   },
   responses: {
@@ -284,7 +309,7 @@ const makeCallRoute = createRoute({
       description: "The same number was called within the dedupe window: the earlier call.",
       content: { "application/json": { schema: PlacedCallSchema } },
     },
-    ...errorResponses(...COMMON_ERRORS, ...PBX_ERRORS, 400, 409, 413, 415, 422, 429),
+    ...errorResponses(...COMMON_ERRORS, ...CALL_ERRORS, 400, 409, 413, 415, 422, 429),
   },
 });
 
@@ -394,6 +419,34 @@ const eventsRoute = createRoute({
   },
 });
 
+const retryLoginRoute = createRoute({
+  method: "post",
+  path: "/v1/accounts/{extension}/retry",
+  summary: "Log in again after the PBX refused the gateway's login",
+  description:
+    "After a refused login the gateway does not log in again (3CX blocks the whole address after a few failures) until the password source gives another password. Once the password is fixed, this tries one login now. No body.",
+  security: BEARER,
+  request: {
+    params: z.object({
+      extension: z
+        .string()
+        .regex(/^\d+$/, "must be digits")
+        .openapi({ param: { name: "extension", in: "path" }, example: "100" }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "Logged in (or no login was refused).",
+      content: {
+        "application/json": {
+          schema: z.object({ extension: z.string(), connection: z.string() }),
+        },
+      },
+    },
+    ...errorResponses(...COMMON_ERRORS, ...PBX_ERRORS),
+  },
+});
+
 const healthRoute = createRoute({
   method: "get",
   path: "/healthz",
@@ -401,8 +454,13 @@ const healthRoute = createRoute({
   security: [],
   responses: {
     200: {
-      description: "The gateway is running.",
-      content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } },
+      description:
+        "The gateway is running. `loginRefused` counts the served extensions whose PBX login was refused (no call can be placed for them until the password is fixed and POST /v1/accounts/{extension}/retry).",
+      content: {
+        "application/json": {
+          schema: z.object({ ok: z.literal(true), loginRefused: z.number().int() }),
+        },
+      },
     },
   },
 });
@@ -466,9 +524,11 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
 function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
   const callIdWaitMs = options.callIdWaitMs ?? 3000;
 
-  app.openapi(makeCallRoute, async (c) => {
-    const body = c.req.valid("json");
-    const account = actingAccount(c, body.extension);
+  const placeCall = async (
+    c: Context<GatewayEnv>,
+    body: z.infer<typeof MakeCallSchema>,
+    account: ServedAccount,
+  ): Promise<Response> => {
     const client = account.client;
     // Parse and choose before the dedupe and the rate limit: bad input never counts as a call.
     const to = client.parse(body.to);
@@ -493,6 +553,31 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     return duplicate
       ? c.json(placedCallJson(result, true), 200)
       : c.json(placedCallJson(result, false), 201);
+  };
+
+  app.openapi(makeCallRoute, async (c) => {
+    const body = c.req.valid("json");
+    const account = actingAccount(c, body.extension);
+    const key = c.req.header("idempotency-key");
+    if (key === undefined || !options.idempotency) return (await placeCall(c, body, account)) as never;
+    if (!validIdempotencyKey(key)) {
+      throw new ApiProblem(
+        400,
+        "usage",
+        "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces).",
+      );
+    }
+    const { answer, replayed } = await options.idempotency.run(
+      `${account.extension}\n${key}`,
+      JSON.stringify([body.to, body.device ?? null]),
+      async () => {
+        const response = await placeCall(c, body, account).catch((error: Error) =>
+          errorFor(error, options.logger),
+        );
+        return storedAnswer(response);
+      },
+    );
+    return replayAnswer(answer, replayed) as never;
   });
 
   app.openapi(listCallsRoute, (c) => {
@@ -538,6 +623,7 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
         devices: account.client.devices().length,
         calls: account.client.calls().length,
         version: VERSION,
+        loginRefused: refusalView(account),
       },
       200,
     );
@@ -572,7 +658,17 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     );
   });
 
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(retryLoginRoute, async (c) => {
+    const account = actingAccount(c, c.req.valid("param").extension);
+    await account.client.retryLogin();
+    options.logger.info({ extension: account.extension }, "login retried");
+    return c.json({ extension: account.extension, connection: account.connection }, 200);
+  });
+
+  app.openapi(healthRoute, (c) => {
+    const loginRefused = options.accounts.list().filter((a) => a.client.loginRefused()).length;
+    return c.json({ ok: true as const, loginRefused }, 200);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,6 +745,11 @@ function actingAccount(c: Context<GatewayEnv>, requested?: string): ServedAccoun
   return account;
 }
 
+function refusalView(account: ServedAccount): { since: string; message: string } | null {
+  const refused = account.client.loginRefused();
+  return refused ? { since: refused.since.toISOString(), message: refused.message } : null;
+}
+
 function notFoundCall() {
   return { error: { code: "not_found", message: "No such active call on this extension." } };
 }
@@ -665,6 +766,20 @@ function placedCallJson(placed: PlacedCall, duplicate: boolean) {
     state: placed.call.state,
     duplicate,
   };
+}
+
+async function storedAnswer(response: Response): Promise<StoredAnswer> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, body: await response.text(), headers };
+}
+
+function replayAnswer(answer: StoredAnswer, replayed: boolean): Response {
+  const headers = new Headers(answer.headers);
+  if (replayed) headers.set("idempotent-replayed", "true");
+  return new Response(answer.body, { status: answer.status, headers });
 }
 
 /** Waits (bounded) until the PBX has shown the call, so the answer can carry its id. */

@@ -21,12 +21,16 @@ const FaultsRequestSchema = z.strictObject({
   expireTokens: z.boolean().optional(),
   /** Refresh tokens stop working too, so only a new login helps. */
   expireRefreshTokens: z.boolean().optional(),
+  /** The extension's password changes (as when an admin resets it): old logins are refused. */
+  changePassword: z.strictObject({ extension: z.string(), password: z.string() }).optional(),
 });
 
 export function controlRouter(pbx: Pbx): Router {
   return new Router()
     .add("GET", "/__sim/calls", () => json(200, pbx.calls.map(callView)))
     .add("GET", "/__sim/requests", () => json(200, pbx.requestLog))
+    .add("GET", "/__sim/logins", () => json(200, pbx.loginLog))
+    .add("GET", "/__sim/sockets", () => json(200, { webclient: pbx.openWebsockets }))
     .add("POST", "/__sim/reset", () => {
       pbx.reset();
       return json(200, { reset: true });
@@ -83,6 +87,12 @@ function applyFaults(pbx: Pbx, body: Record<string, unknown> | null | undefined)
   if (f.expireTokens || f.expireRefreshTokens) {
     pbx.expireTokens();
     applied.push("expireTokens");
+  }
+  if (f.changePassword) {
+    if (!pbx.changePassword(f.changePassword.extension, f.changePassword.password)) {
+      return json(400, { error: `changePassword: no extension ${f.changePassword.extension}` });
+    }
+    applied.push("changePassword");
   }
   if (f.expireRefreshTokens) {
     pbx.tokens.revokeAll("refresh");

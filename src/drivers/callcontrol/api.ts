@@ -14,6 +14,7 @@ import {
   ProtocolError,
   RejectedError,
 } from "../../errors.js";
+import { type LoginRefusal, LoginRefusalGuard } from "../login-refusal.js";
 import { PbxHttp, type PbxResponse } from "../http.js";
 import { listedDns, pick } from "./model.js";
 
@@ -66,6 +67,8 @@ interface Token {
 interface TokenSlot {
   token?: Token;
   fetching?: Promise<string>;
+  /** A refused key is not sent again until it changes (see login-refusal.ts). */
+  refusal: LoginRefusalGuard;
 }
 
 const tokenSlots = new Map<string, TokenSlot>();
@@ -74,7 +77,7 @@ function slotFor(origin: string, clientId: string): TokenSlot {
   const key = `${clientId}@${origin}`;
   let slot = tokenSlots.get(key);
   if (!slot) {
-    slot = {};
+    slot = { refusal: new LoginRefusalGuard() };
     tokenSlots.set(key, slot);
   }
   return slot;
@@ -123,6 +126,7 @@ export class CallControlApi {
   private async requestToken(): Promise<string> {
     const { clientId, apiKey } = this.credentials;
     const secret = typeof apiKey === "string" ? apiKey : await apiKey();
+    this.slot.refusal.check(secret, { label: `Call Control API client "${clientId}"` });
     const response = await this.http.request("POST", TOKEN_PATH, {
       form: { client_id: clientId, client_secret: secret, grant_type: "client_credentials" },
       noCookies: true,
@@ -131,9 +135,23 @@ export class CallControlApi {
     const accessToken = pick(body, "access_token");
     if (response.status === 200 && typeof accessToken === "string" && accessToken !== "") {
       this.slot.token = { value: accessToken, renewAt: this.renewAt(pick(body, "expires_in")) };
+      this.slot.refusal.clear();
       return accessToken;
     }
-    throw this.tokenRefused(response, body);
+    const refused = this.tokenRefused(response, body);
+    if (refused instanceof AuthError) this.slot.refusal.record(secret, refused);
+    else this.slot.refusal.clear();
+    throw refused;
+  }
+
+  /** Set while a refused API key blocks new token requests. */
+  loginRefused(): LoginRefusal | undefined {
+    return this.slot.refusal.current();
+  }
+
+  /** Allows one new token request with the same key (the user says it changed on the PBX). */
+  clearRefusal(): void {
+    this.slot.refusal.clear();
   }
 
   private renewAt(expiresIn: unknown): number {

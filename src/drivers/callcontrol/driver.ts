@@ -7,6 +7,8 @@ import { EventEmitter } from "node:events";
 import { DeviceNotFoundError, ProtocolError, RejectedError } from "../../errors.js";
 import type { Driver, DriverCall, DriverDevice, DriverEvents, ExtensionInfo } from "../driver.js";
 import { PbxHttp, parsePbxUrl } from "../http.js";
+import type { LoginRefusal } from "../login-refusal.js";
+import { callOutcome, serverFailureMaySucceed } from "../outcome.js";
 import { Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
 import { type ApiKeySource, CallControlApi, reasonText, serverFailed } from "./api.js";
@@ -118,13 +120,23 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
     const path = device
       ? `${dn}/devices/${encodeURIComponent(device.contact)}/makecall`
       : `${dn}/makecall`;
-    const response = await this.api.request("POST", path, { destination });
+    const what = `the call to ${destination}`;
+    let response: Awaited<ReturnType<CallControlApi["request"]>>;
+    try {
+      response = await this.api.request("POST", path, { destination });
+    } catch (error) {
+      throw callOutcome(error, what); // sent but unanswered: never sent again
+    }
     if (response.status === 404 && device) {
       throw new DeviceNotFoundError(
         `The device ${device.contact} is not registered on extension ${this.options.extension} any more: run \`dial3cx devices\` and pick another.`,
       );
     }
-    if (response.status >= 500) throw serverFailed(response.status, `the call to ${destination}`);
+    if (response.status >= 500) {
+      const failed = serverFailed(response.status, what);
+      failed.requestSent = serverFailureMaySucceed(response.status);
+      throw callOutcome(failed, what);
+    }
     const body = PbxHttp.json(response);
     const finalStatus = pick(body, "finalstatus");
     if (response.status !== 200 || (typeof finalStatus === "string" && finalStatus !== "Success")) {
@@ -163,6 +175,19 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
       throw await this.api.refusal(response, this.options.extension, `to hang up call ${callId}`);
     }
     this.endCall(callId);
+  }
+
+  /** Why no token is requested, while the PBX's refusal of the API key blocks new requests. */
+  loginRefused(): LoginRefusal | undefined {
+    return this.api.loginRefused();
+  }
+
+  /** Allows a new token request after a refusal and, with events, reopens the socket now. */
+  async retryLogin(): Promise<void> {
+    this.api.clearRefusal();
+    if (this.closed) return;
+    await this.api.validToken();
+    if (this.options.events !== false && !this.socket) await this.openSocket();
   }
 
   async close(): Promise<void> {

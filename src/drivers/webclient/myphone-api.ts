@@ -7,6 +7,7 @@ import { type DecodedMessage, decodeMessage, isMessage } from "../../protocol/co
 import type { ResponseAcknowledge } from "../../protocol/gen/myphone_pb.js";
 import { ErrorCodes } from "../../protocol/gen/myphone_pb.js";
 import type { PbxHttp } from "../http.js";
+import { serverFailureMaySucceed } from "../outcome.js";
 
 export const MYPHONE_PATH = "/MyPhone/MPWebService.asmx";
 
@@ -40,9 +41,12 @@ export async function postMyPhone(
   if (isSessionExpired(response.status, response.body)) throw new SessionExpiredError();
   if (response.status !== 200) {
     if (response.status >= 500) {
-      throw new NetworkError(
+      const failed = new NetworkError(
         `The PBX failed to answer (HTTP ${response.status}). Try again later.`,
       );
+      // Only 503 says the request was not taken on; another failure may come after its effect.
+      failed.requestSent = serverFailureMaySucceed(response.status);
+      throw failed;
     }
     throw new ProtocolError(`The PBX answered the request with HTTP ${response.status}.`);
   }

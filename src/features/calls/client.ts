@@ -13,6 +13,7 @@ import type {
   DriverContact,
   ExtensionInfo,
 } from "../../drivers/driver.js";
+import type { LoginRefusal } from "../../drivers/login-refusal.js";
 import {
   WebClientDriver,
   type WebClientOptions,
@@ -184,6 +185,16 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
 
   async hangup(callId: string): Promise<void> {
     await this.driver.hangup(callId);
+  }
+
+  /** Set while a refused login keeps this client from logging in again (no request is sent). */
+  loginRefused(): LoginRefusal | undefined {
+    return this.driver.loginRefused();
+  }
+
+  /** The user says the credentials changed: allows one new login now; rejects if refused again. */
+  async retryLogin(): Promise<void> {
+    await this.driver.retryLogin();
   }
 
   /** The PBX phone book and colleagues matching `query` (empty when the driver has none). */
