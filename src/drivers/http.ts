@@ -155,9 +155,7 @@ export class PbxHttp {
   }
 
   private toTypedError(failure: unknown): Error {
-    const typed = this.typedError(
-      failure instanceof SentRequestFailure ? failure.cause : failure,
-    );
+    const typed = this.typedError(failure instanceof SentRequestFailure ? failure.cause : failure);
     if (failure instanceof SentRequestFailure && typed instanceof NetworkError) {
       typed.requestSent = true;
     }

@@ -36,7 +36,7 @@ import {
   type CallDeduper,
   errorResponse,
   hostGuard,
-  IdempotencyStore,
+  type IdempotencyStore,
   originGuard,
   type RateLimiter,
   requireJson,
@@ -202,13 +202,10 @@ const StatusSchema = z
     devices: z.number(),
     calls: z.number(),
     version: z.string(),
-    loginRefused: z
-      .object({ since: z.string(), message: z.string() })
-      .nullable()
-      .openapi({
-        description:
-          "Set while the PBX's refusal of the gateway's login keeps it from logging in again: fix the password, then POST /v1/accounts/{extension}/retry.",
-      }),
+    loginRefused: z.object({ since: z.string(), message: z.string() }).nullable().openapi({
+      description:
+        "Set while the PBX's refusal of the gateway's login keeps it from logging in again: fix the password, then POST /v1/accounts/{extension}/retry.",
+    }),
   })
   .openapi("Status");
 
@@ -559,7 +556,8 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     const body = c.req.valid("json");
     const account = actingAccount(c, body.extension);
     const key = c.req.header("idempotency-key");
-    if (key === undefined || !options.idempotency) return (await placeCall(c, body, account)) as never;
+    if (key === undefined || !options.idempotency)
+      return (await placeCall(c, body, account)) as never;
     if (!validIdempotencyKey(key)) {
       throw new ApiProblem(
         400,

@@ -38,8 +38,7 @@ export class Pbx {
   readonly faults: Faults;
   readonly requestLog: RequestLogEntry[] = [];
   /** Every password login and its outcome (`GET /__sim/logins`); passwords are not kept. */
-  readonly loginLog: Array<{ time: string; username: string; outcome: LoginOutcome["kind"] }> =
-    [];
+  readonly loginLog: Array<{ time: string; username: string; outcome: LoginOutcome["kind"] }> = [];
   /** Passwords changed by the fault `changePassword`, by extension number. */
   private readonly changedPasswords = new Map<string, string>();
   /** Open web-client websockets (`GET /__sim/sockets`). */

@@ -14,8 +14,8 @@ import {
   ProtocolError,
   RejectedError,
 } from "../../errors.js";
-import { type LoginRefusal, LoginRefusalGuard } from "../login-refusal.js";
 import { PbxHttp, type PbxResponse } from "../http.js";
+import { type LoginRefusal, LoginRefusalGuard } from "../login-refusal.js";
 import { listedDns, pick } from "./model.js";
 
 export type ApiKeySource = string | (() => Promise<string>);

@@ -19,7 +19,7 @@ import {
   type WebClientOptions,
   type WebClientSnapshot,
 } from "../../drivers/webclient/driver.js";
-import { ConfigError, ProtocolError } from "../../errors.js";
+import { ConfigError, NetworkError, ProtocolError } from "../../errors.js";
 import { type DeviceRegistration, describeDevice, selectDevice } from "./devices.js";
 import { type DialString, type DialStringOptions, parseDialString } from "./dialstring.js";
 
@@ -116,6 +116,9 @@ function callControlOptions(
     onRequest: options.onRequest,
   };
 }
+
+/** How long `Call.wait` follows a call while the PBX cannot be reached. */
+const WAIT_LOST_MS = 30_000;
 
 /** How long makeCall waits for the PBX to show a placed call, when events flow. */
 const IDENTIFY_WAIT_MS = 1000;
@@ -282,8 +285,12 @@ export class Call extends EventEmitter<CallEvents> {
     this.unsubscribe = undefined;
   }
 
-  /** Resolves when the call has ended. Rejects when the PBX never showed the call. */
-  async wait(): Promise<CallInfo> {
+  /**
+   * Resolves when the call has ended. Rejects when the PBX never showed the call, and with a
+   * NetworkError when the connection to the PBX stays lost for `lostAfterMs` (default 30 s) or
+   * ends for good: the call may go on, but it can no longer be followed.
+   */
+  async wait(options: { lostAfterMs?: number } = {}): Promise<CallInfo> {
     const id = await this.identified;
     if (id === undefined) {
       throw new ProtocolError(
@@ -291,13 +298,43 @@ export class Call extends EventEmitter<CallEvents> {
       );
     }
     if (this.state === "ended") return this.current!;
-    return new Promise((resolve) => {
+    const lostAfterMs = options.lostAfterMs ?? WAIT_LOST_MS;
+    return new Promise((resolve, reject) => {
+      let lostTimer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(lostTimer);
+        this.off("state", onState);
+        this.client.off("connection", onConnection);
+      };
       const onState = (info: CallInfo) => {
         if (info.state !== "ended") return;
-        this.off("state", onState);
+        finish();
         resolve(info);
       };
+      const lost = (why: string) => {
+        finish();
+        reject(
+          new NetworkError(
+            `${why}: the call can no longer be followed (it may still be going on; check your phone).`,
+          ),
+        );
+      };
+      const onConnection = (state: ConnectionState) => {
+        if (state === "open") {
+          clearTimeout(lostTimer);
+          lostTimer = undefined;
+        } else if (state === "closed") {
+          lost("The connection to the PBX ended for good");
+        } else {
+          lostTimer ??= setTimeout(
+            () => lost(`The PBX has been unreachable for ${Math.round(lostAfterMs / 1000)} s`),
+            lostAfterMs,
+          );
+        }
+      };
       this.on("state", onState);
+      this.client.on("connection", onConnection);
+      if (!this.client.driver.followsEvents()) onConnection("reconnecting");
     });
   }
 
