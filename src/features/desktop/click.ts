@@ -126,6 +126,7 @@ async function click(
       },
     });
     Object.assign(facts, { via: placed.via, device: placed.deviceName, callId: placed.id });
+    await claim.settle(); // the window runs from the answer: a slow PBX lets no repeat through
     return placed.duplicate
       ? alreadyCalling(describeCallee(placed.display, name))
       : {
@@ -134,8 +135,10 @@ async function click(
           exitCode: 0,
         };
   } catch (error) {
-    // Not dialled after all: the next click must not be taken for a repeat.
-    await claim.release();
+    // Not dialled after all: the next click must not be taken for a repeat. An unknown outcome
+    // (the call may have been placed) counts as dialled.
+    if ((error as { code?: unknown }).code === "outcome_unknown") await claim.settle();
+    else await claim.release();
     throw error;
   }
 }
