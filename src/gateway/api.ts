@@ -27,6 +27,7 @@ import {
   type PhoneBookLookup,
   searchContacts,
 } from "../features/contacts/index.js";
+import { displayText, displayTextOf } from "../features/display-text.js";
 import type { TokenRegistry } from "../features/settings/gateway-tokens.js";
 import { VERSION } from "../version.js";
 import type { AccountPool, ServedAccount } from "./accounts.js";
@@ -638,8 +639,8 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     const matches = searchContacts(all.contacts, query.q, { limit: query.limit });
     const contacts = matches.map((m) => ({
       id: m.contact.id,
-      name: m.contact.name,
-      organization: m.contact.organization ?? null,
+      name: displayText(m.contact.name),
+      organization: displayTextOf(m.contact.organization ?? null),
       number: m.number.value,
       numberType: m.number.type,
       // "vcard:<path>" would show the server's file layout to every token holder.

@@ -3,6 +3,7 @@
 // and owns the JSON shape of a call and a device that the API and the events share.
 import type { CallInfo, Dial3cxClient } from "../features/calls/client.js";
 import { type DeviceRegistration, type DeviceView, deviceView } from "../features/calls/devices.js";
+import { displayText } from "../features/display-text.js";
 
 export const EVENT_TYPES = [
   "call.created",
@@ -39,8 +40,8 @@ export function callView(call: CallInfo): CallView {
   return {
     id: call.id,
     state: call.state,
-    number: call.number,
-    name: call.name ?? null,
+    number: displayText(call.number),
+    name: call.name ? displayText(call.name) : null,
     incoming: call.incoming,
   };
 }

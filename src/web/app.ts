@@ -3,6 +3,7 @@
 // extension's calls live from /v1/events (read with fetch, since EventSource cannot send the
 // Authorization header) with hang-up buttons, offers the registered devices and searches
 // contacts. Plain DOM; every piece of data reaches the page through textContent only.
+import { displayText } from "../features/display-text.js";
 import { Backoff, type SseMessage, SseParser } from "./sse.js";
 
 const TOKEN_KEY = "dial3cx.token";
@@ -83,7 +84,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
+  if (text !== undefined) element.textContent = displayText(text);
   return element;
 }
 
@@ -112,7 +113,7 @@ const view = {
 };
 
 function showMessage(element: HTMLElement, text: string | undefined): void {
-  element.textContent = text ?? "";
+  element.textContent = displayText(text ?? "");
   element.hidden = !text;
 }
 
@@ -225,7 +226,7 @@ async function loadStatus(): Promise<void> {
 
 function showWho(status: StatusView): void {
   view.who.textContent = status.name
-    ? `Extension ${status.extension} · ${status.name}`
+    ? `Extension ${status.extension} · ${displayText(status.name)}`
     : `Extension ${status.extension}`;
 }
 
@@ -241,7 +242,7 @@ async function loadDevices(): Promise<void> {
     const options = [new Option("Default device", "")];
     for (const device of devices) {
       // The SIP contact names one registration exactly, even when two devices share a name.
-      options.push(new Option(device.name, device.contact));
+      options.push(new Option(displayText(device.name), device.contact));
     }
     view.device.replaceChildren(...options);
     view.device.value = devices.some((device) => device.contact === chosen) ? chosen : "";

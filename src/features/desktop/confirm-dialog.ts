@@ -9,6 +9,7 @@
 // - The question times out after a minute; no answer means no call.
 // - No tool at all means no call either: the user asked to be asked.
 
+import { displayText } from "../display-text.js";
 import { appleScriptString } from "./handler/macos.js";
 import { escapeMarkup, notify, runDesktopTool } from "./notify.js";
 
@@ -36,6 +37,7 @@ export async function confirmCall(
 ): Promise<ConfirmResult> {
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  question = displayText(question);
   if (platform === "darwin") return askMacos(question, options.env, timeoutMs);
   if (platform === "win32") return { answer: "unavailable", via: "none on Windows yet" };
   for (const ask of [askZenity, askKdialog]) {

@@ -11,12 +11,7 @@
 import { lstat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import path from "node:path";
-import {
-  Dial3cxError,
-  type ErrorCode,
-  EXIT_CODES,
-  OutcomeUnknownError,
-} from "../../errors.js";
+import { Dial3cxError, type ErrorCode, EXIT_CODES, OutcomeUnknownError } from "../../errors.js";
 import { readTokens, tokensFile } from "../settings/gateway-tokens.js";
 import type { AppPaths } from "../settings/paths.js";
 
