@@ -59,7 +59,8 @@ export async function runServe(
 ): Promise<number> {
   if (flags.installUnit) return installUnit(flags, io);
   if (flags.webhook?.length) io.stderr.write(WEBHOOK_ON_ARGV_WARNING);
-  const context = await loadContext(flags, io);
+  // Webhook URLs and a password_command in a file others can read: refused, like the token file.
+  const context = await loadContext(flags, io, { exposedSecrets: "refuse" });
   const specs = await accountSpecs(flags, io, context.settings);
   if (flags.showToken) return showTokens(specs, context.paths, io);
 

@@ -14,7 +14,12 @@ import { describeCallee } from "../calls/callee.js";
 import { claimDial, recentDialsDir } from "../calls/dial-dedupe.js";
 import { type DialString, parseDialString } from "../calls/dialstring.js";
 import { accountSession, dialStringOptions, placeCall } from "../calls/place-call.js";
-import { loadConfig, resolveSettings, type Settings } from "../settings/config.js";
+import {
+  exposedSecretsProblem,
+  loadConfig,
+  resolveSettings,
+  type Settings,
+} from "../settings/config.js";
 import { type AppPaths, appPaths } from "../settings/paths.js";
 import type { SecretStore } from "../settings/secrets.js";
 import { openAppLog, silentLog } from "./app-log.js";
@@ -81,6 +86,8 @@ async function click(
   warn: (warning: string) => void,
 ): Promise<ClickResult> {
   const config = await loadConfig(paths.configFile);
+  const exposed = await exposedSecretsProblem(paths.configFile, config);
+  if (exposed) warn(exposed);
   const settings = resolveSettings({ env: options.env, config });
   if (settings.insecure) facts.insecure = true;
   const to = parseDialString(options.uri, dialStringOptions(settings));
