@@ -72,6 +72,8 @@ export interface ApiOptions {
   allowedHosts: ReadonlySet<string>;
   selfOrigins: ReadonlySet<string>;
   allowedOrigins: ReadonlySet<string>;
+  /** Event streams one token may have open at once (default 20). */
+  maxStreamsPerToken?: number;
   /** SSE keep-alive comment interval (default 15 s). */
   keepAliveMs?: number;
   /** How long POST /v1/calls waits for the PBX to show the call's id (default 3 s). */
@@ -251,7 +253,7 @@ const ERROR_DOCS: Record<number, string> = {
   415: "`unsupported_media_type`: the body is not application/json.",
   421: "`forbidden_host`: the Host header is not this gateway's (DNS rebinding protection).",
   422: "`device_not_found`: no device (or several) match `device`; `rejected`: the PBX refused the request.",
-  429: "`rate_limited`: too many calls for this token; wait Retry-After seconds.",
+  429: "`rate_limited`: too many calls for this token; wait Retry-After seconds. `too_many_streams`: this token has 20 event streams open.",
   500: "`internal` or `config`.",
   502: "`auth`, `blocked`, `two_factor_required`, `not_logged_in`: the gateway's PBX login failed; `auth_failed`: the PBX refused the login earlier and the gateway will not log in again until the credentials change (then POST /v1/accounts/{extension}/retry); `tls`, `protocol`: the PBX answered something unusable.",
   503: "`pbx_unreachable`: the PBX cannot be reached; nothing was carried out.",
@@ -413,7 +415,7 @@ const eventsRoute = createRoute({
       description: "An event stream that stays open.",
       content: { "text/event-stream": { schema: z.string() } },
     },
-    ...errorResponses(...COMMON_ERRORS, 400),
+    ...errorResponses(...COMMON_ERRORS, 400, 429),
   },
 });
 
@@ -491,7 +493,14 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
     if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
   });
   app.use("/v1/*", bearerAuth(options));
-  app.onError((error) => errorFor(error, options.logger));
+  app.onError((error) => {
+    // The client went away mid-request: nothing to answer, nothing wrong with the gateway.
+    if (isAbort(error)) {
+      options.logger.debug({ reason: error.message }, "request aborted");
+      return errorResponse(400, "usage", "The request was aborted.");
+    }
+    return errorFor(error, options.logger);
+  });
   app.notFound(() => errorResponse(404, "not_found", "No such endpoint."));
 
   addRoutes(app, options);
@@ -650,11 +659,29 @@ function addRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
     return c.json({ contacts, warnings: all.warnings }, 200);
   });
 
+  const openStreams = new Map<string, number>();
+  const maxStreams = options.maxStreamsPerToken ?? 20;
   app.openapi(eventsRoute, (c) => {
     const account = actingAccount(c, c.req.valid("query").extension);
-    return streamSSE(c, (stream) =>
-      followEvents(stream, account.extension, options.hub, options.keepAliveMs ?? 15_000),
-    );
+    const open = openStreams.get(account.extension) ?? 0;
+    if (open >= maxStreams) {
+      throw new ApiProblem(
+        429,
+        "too_many_streams",
+        `At most ${maxStreams} event streams per token: close one first.`,
+        { "retry-after": "5" },
+      );
+    }
+    openStreams.set(account.extension, open + 1);
+    return streamSSE(c, async (stream) => {
+      try {
+        await followEvents(stream, account.extension, options.hub, options.keepAliveMs ?? 15_000);
+      } finally {
+        const left = (openStreams.get(account.extension) ?? 1) - 1;
+        if (left > 0) openStreams.set(account.extension, left);
+        else openStreams.delete(account.extension);
+      }
+    });
   });
 
   app.openapi(retryLoginRoute, async (c) => {
@@ -708,6 +735,16 @@ function bearerAuth(options: ApiOptions) {
     c.set("account", account);
     await next();
   };
+}
+
+function isAbort(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === "AbortError" ||
+    error.message === "aborted" ||
+    code === "ECONNRESET" ||
+    code === "ERR_STREAM_PREMATURE_CLOSE"
+  );
 }
 
 function errorFor(error: Error, logger: Logger): Response {
