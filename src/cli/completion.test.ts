@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { Argument, Command, Option } from "@commander-js/extra-typings";
 import { afterEach, describe, expect, it } from "vitest";
-import { commandSpec, completionScript, SHELLS } from "./completion.js";
+import { commandSpec, completionScript, SHELLS } from "./completion/index.js";
 
 const run = promisify(execFile);
 const dirs: string[] = [];

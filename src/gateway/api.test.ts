@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ErrorCode } from "../errors.js";
 import { parseScenario } from "../sim/index.js";
 import { accountFromSettings } from "./accounts.js";
-import { STATUS_BY_CODE } from "./api.js";
+import { STATUS_BY_CODE } from "./api/index.js";
 import { EventHub } from "./events.js";
 import { EventReader, http, startTestGateway, type TestGateway } from "./testing.js";
 

@@ -17,7 +17,7 @@ export {
   readAccountsFile,
   type ServedAccount,
 } from "./accounts.js";
-export { createApi, type GatewayEnv, STATUS_BY_CODE } from "./api.js";
+export { createApi, type GatewayEnv, STATUS_BY_CODE } from "./api/index.js";
 export {
   type CallView,
   EVENT_TYPES,

@@ -26,7 +26,7 @@ import type { AppPaths } from "../features/settings/paths.js";
 import type { SecretStore } from "../features/settings/secrets.js";
 import { isErrnoCode } from "../features/settings/secure-file.js";
 import { AccountPool, type AccountSpec } from "./accounts.js";
-import { createApi, type GatewayEnv, type PlacedCall } from "./api.js";
+import { createApi, type GatewayEnv, type PlacedCall } from "./api/index.js";
 import { EventHub } from "./events.js";
 import {
   allowedHostsFor,

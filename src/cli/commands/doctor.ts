@@ -1,12 +1,12 @@
 // `dial3cx doctor [--json]`: the flags, the report as text (one line per check, marked ✓ ✗ or –,
 // then the driver `auto` picks) or as JSON, and the exit code: 0 when every configured check
-// passes, else that of the first failure. The checks themselves: features/doctor.ts.
+// passes, else that of the first failure. The checks themselves: features/doctor/.
 import {
   type CheckStatus,
   type DoctorOptions,
   type DoctorReport,
   diagnose,
-} from "../../features/doctor/doctor.js";
+} from "../../features/doctor/index.js";
 import { type ConnectionFlags, type Io, loadContext, readAll, writeJson } from "../context.js";
 
 export type {
@@ -15,7 +15,7 @@ export type {
   CheckStatus,
   DoctorOptions,
   DoctorReport,
-} from "../../features/doctor/doctor.js";
+} from "../../features/doctor/index.js";
 
 export interface DoctorFlags extends ConnectionFlags {
   /** --driver auto|webclient|callcontrol */

@@ -1,6 +1,10 @@
 // The dial3cx client: what the CLI, the handler and the gateway use. Parses dial strings, picks
 // the device, places calls and follows them to their end, over whichever driver is connected:
 // the web client, or the official Call Control API when an API client is configured.
+//
+// Entry of features/calls/, which owns placing and following calls: this client, the account and
+// its session (account.ts), dial strings, devices, callee names, the dial dedupe and place-call.
+// May use: the drivers, errors.ts, features/settings, and desktop's gateway hand-off (place-call).
 import { EventEmitter } from "node:events";
 import type { CallControlCredentials } from "../../drivers/callcontrol/api.js";
 import type { CallControlOptions } from "../../drivers/callcontrol/driver.js";

@@ -1,6 +1,10 @@
 // All contacts from every configured source, vCard directories first, then the PBX phone book,
 // and the public surface of the contacts feature.
 //
+// Entry of features/contacts/, which owns contacts: the model, vCard files, the PBX phone book,
+// search, names for numbers (contact-names) and the picker. May use: errors.ts, the drivers'
+// types, features/calls (dial strings) and features/settings.
+//
 // Decisions: the PBX lookup runs alongside the vCard load and fails softly (a warning), because
 // contacts are a convenience around dialling and an unreachable PBX must not hide local cards.
 // Entries that exist in both sources are kept twice; reverse lookup treats same-name hits as one.

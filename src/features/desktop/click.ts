@@ -6,6 +6,12 @@
 // PBX feature code (`tel:*21*…%23` forwards calls) is always asked about: a link must not change
 // the user's PBX settings unseen. `insecure = true` is said in the log and every notification.
 //
+// Entry of features/desktop/, which owns the desktop integration: this click path, notifications,
+// the confirm dialog, the app log, the hand-off to a running gateway, the tel:/callto: handler's
+// (un)registration per OS (handler/) and the desktop tools' stand-ins for tests. May use:
+// errors.ts, package-root.ts, features/calls, features/contacts and features/settings; never the
+// drivers directly, nor a front end.
+//
 // Order: settings and number first (a bad link costs nothing), then the dedupe claim (so a double
 // click shows one question, not two), then the question, then the call: through a running
 // gateway when there is one, else the warm-path session.

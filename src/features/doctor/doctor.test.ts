@@ -5,7 +5,7 @@ import { DEFAULT_DEMO_PASSWORD, type Simulator, startSimulator } from "../../sim
 import { accountName } from "../calls/account.js";
 import { resolveSettings } from "../settings/config.js";
 import { memoryStore } from "../settings/secrets.js";
-import { type DoctorInput, diagnose } from "./doctor.js";
+import { type DoctorInput, diagnose } from "./index.js";
 
 let sim: Simulator;
 beforeAll(async () => {

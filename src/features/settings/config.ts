@@ -1,6 +1,11 @@
 // The user's config.toml (parsed with smol-toml, validated as "Validation" below says) and the
 // effective settings: flags > environment > config file. The tool never rewrites the user's file,
 // except through saveLoginConfig, which `dial3cx login` uses to set the few keys it owns.
+//
+// Entry of features/settings/, which owns what is kept on disk and in the keyring: this config,
+// the app's paths, secrets, secure files, the state cache, regions, the certificate pin and the
+// gateway's token store. May use: errors.ts and, for the certificate, the drivers' http, probe
+// and tls; no other feature.
 import { realpath, rename, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";

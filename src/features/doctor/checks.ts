@@ -1,11 +1,8 @@
-// The checks of `dial3cx doctor` and their report: which steps of a call's path are checked, in
-// which order (settings, reachability, TLS, PBX version, login, MyPhone session, websocket,
-// devices, the web-client driver, the Call Control driver), which are skipped after a failure,
-// the fix named for each failure, and which driver `auto` would pick. The probes themselves live
-// in the drivers (drivers/probe.ts, drivers/webclient/diagnostics.ts); rendering in the CLI.
-//
-// It is careful with the PBX: the version is told without logging in, and the configured
-// password is sent once. A wrong password is never retried: 3CX blocks addresses after failures.
+// The checks of `dial3cx doctor`: which steps of a call's path are checked, in which order
+// (settings, reachability, TLS, PBX version, login, MyPhone session, websocket, devices, the
+// web-client driver, the Call Control driver), which are skipped after a failure, and the fix
+// named for each failure. Careful with the PBX: the version is told without logging in, and the
+// configured password is sent once (3CX blocks addresses after failed logins).
 import { callControlProblem } from "../../drivers/callcontrol/api.js";
 import { CallControlDriver } from "../../drivers/callcontrol/driver.js";
 import { type ProbeProblem, probeProblem, probeTcp, verifyTlsChain } from "../../drivers/probe.js";
@@ -19,13 +16,7 @@ import {
 import { WebClientDiagnosis } from "../../drivers/webclient/diagnostics.js";
 import { WebClientDriver } from "../../drivers/webclient/driver.js";
 import type { PbxVersion } from "../../drivers/webclient/login.js";
-import {
-  Dial3cxError,
-  type ErrorCode,
-  NoDeviceError,
-  NotLoggedInError,
-  TlsError,
-} from "../../errors.js";
+import { Dial3cxError, NoDeviceError, NotLoggedInError, TlsError } from "../../errors.js";
 import { accountName, callControlCredentials } from "../calls/account.js";
 import { describeDevice } from "../calls/devices.js";
 import type { Settings } from "../settings/config.js";
@@ -35,42 +26,18 @@ import {
   resolvePassword,
   type SecretStore,
 } from "../settings/secrets.js";
-
-export type CheckId =
-  | "settings"
-  | "reachable"
-  | "tls"
-  | "version"
-  | "login"
-  | "session"
-  | "websocket"
-  | "devices"
-  | "webclient"
-  | "callcontrol";
-
-export type CheckStatus = "pass" | "fail" | "skip";
-
-export interface CheckResult {
-  id: CheckId;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  /** What to do about a failure (or a skipped check worth acting on). */
-  fix?: string;
-  /** Failures: the error's code and CLI exit code. */
-  code?: ErrorCode | "internal";
-  exitCode?: number;
-  ms?: number;
-}
-
-export type SelectedDriver = "webclient" | "callcontrol" | null;
-
-export interface DoctorReport {
-  ok: boolean;
-  exitCode: number;
-  driver: { configured: Settings["driver"] | null; selected: SelectedDriver };
-  checks: CheckResult[];
-}
+import {
+  CheckFailed,
+  type CheckId,
+  type CheckResult,
+  type DoctorReport,
+  finish,
+  type Outcome,
+  runCheck,
+  selectedDriver,
+  step,
+  TITLES,
+} from "./report.js";
 
 /** What the front end hands in: how to load the settings, and where a password may come from. */
 export interface DoctorInput {
@@ -89,19 +56,6 @@ export interface DoctorOptions {
   store?: SecretStore;
   beforeCheck?: (id: CheckId) => Promise<void>;
 }
-
-const TITLES: Record<CheckId, string> = {
-  settings: "Settings",
-  reachable: "PBX reachable",
-  tls: "TLS",
-  version: "PBX version",
-  login: "Login",
-  session: "MyPhone session",
-  websocket: "Websocket",
-  devices: "Devices",
-  webclient: "Web-client driver",
-  callcontrol: "Call Control driver",
-};
 
 const WEB_CLIENT_CHECKS: CheckId[] = ["login", "session", "websocket", "devices", "webclient"];
 
@@ -165,18 +119,6 @@ interface RunState {
   webClientOk?: boolean;
 }
 
-/** A failed check: the error, and the fix to name for it (if any). */
-class CheckFailed extends Error {
-  constructor(
-    readonly error: unknown,
-    readonly fix?: string,
-  ) {
-    super(error instanceof Error ? error.message : String(error));
-  }
-}
-
-/** A check's outcome: a pass (detail), a skip (detail and maybe a fix), or it throws. */
-type Outcome = string | { skip: string; fix?: string };
 type Runner = (id: CheckId, check: () => Promise<Outcome>) => Promise<boolean>;
 type Skipper = (id: CheckId, detail: string) => void;
 
@@ -224,73 +166,6 @@ async function webClientChecks(state: RunState, run: Runner, skip: Skipper): Pro
     return;
   }
   await run("webclient", () => checkWebClientDriver(state));
-}
-
-async function runCheck(id: CheckId, check: () => Promise<Outcome>): Promise<CheckResult> {
-  const started = performance.now();
-  const base = { id, title: TITLES[id] };
-  try {
-    const outcome = await check();
-    const ms = Math.round(performance.now() - started);
-    if (typeof outcome === "string") return { ...base, status: "pass", detail: outcome, ms };
-    return {
-      ...base,
-      status: "skip",
-      detail: outcome.skip,
-      ...(outcome.fix ? { fix: outcome.fix } : {}),
-    };
-  } catch (thrown) {
-    const ms = Math.round(performance.now() - started);
-    const error = thrown instanceof CheckFailed ? thrown.error : thrown;
-    const fix = thrown instanceof CheckFailed ? thrown.fix : undefined;
-    const typed = error instanceof Dial3cxError;
-    return {
-      ...base,
-      status: "fail",
-      detail: error instanceof Error ? error.message : String(error),
-      ...(fix ? { fix } : {}),
-      code: typed ? error.code : "internal",
-      exitCode: typed ? error.exitCode : 1,
-      ms,
-    };
-  }
-}
-
-/** Awaits one step; a failure becomes a CheckFailed with the fix `fixFor` names (if any). */
-async function step<T>(
-  work: Promise<T>,
-  fixFor: (error: unknown) => string | undefined,
-): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    throw new CheckFailed(error, fixFor(error));
-  }
-}
-
-function finish(
-  checks: CheckResult[],
-  settings: Settings | undefined,
-  selected: SelectedDriver,
-): DoctorReport {
-  const failed = checks.find((c) => c.status === "fail");
-  return {
-    ok: !failed,
-    exitCode: failed?.exitCode ?? 0,
-    driver: { configured: settings?.driver ?? null, selected },
-    checks,
-  };
-}
-
-function selectedDriver(
-  settings: Settings,
-  callControlOk: boolean,
-  webClientOk: boolean | undefined,
-): SelectedDriver {
-  if (settings.driver === "webclient") return webClientOk ? "webclient" : null;
-  if (settings.driver === "callcontrol") return callControlOk ? "callcontrol" : null;
-  if (callControlOk) return "callcontrol";
-  return webClientOk ? "webclient" : null;
 }
 
 // ---------------------------------------------------------------------------------------------
