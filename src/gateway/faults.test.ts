@@ -5,6 +5,8 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { NotLoggedInError } from "../errors.js";
+import { diagnose } from "../features/doctor/index.js";
 import { type CorruptingProxy, startCorruptingProxy } from "../sim/corrupting-proxy.js";
 import { DEFAULT_DEMO_PASSWORD } from "../sim/index.js";
 import { http, startTestGateway, type TestGateway } from "./testing.js";
@@ -77,6 +79,18 @@ describe("a refused login", () => {
     });
     const status = await t.call("GET", "/v1/status");
     expect(status.json.loginRefused.message).toContain("extension 100");
+    // dial3cx doctor shows it (asked through the gateway's socket; no PBX login for this part).
+    const report = await diagnose({
+      loadSettings: async () => {
+        throw new NotLoggedInError();
+      },
+      env: t.env,
+    });
+    expect(report.checks.find((check) => check.id === "gateway")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("login was refused"),
+      fix: expect.stringContaining("POST /v1/accounts/<extension>/retry"),
+    });
 
     // A retry with the same password is one more login, asked for explicitly.
     const retried = await t.call("POST", "/v1/accounts/100/retry");
