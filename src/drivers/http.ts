@@ -31,8 +31,11 @@ export interface PbxHttpOptions {
 /**
  * Idle connections are kept for the next request (the gateway's "one round trip"), but closed
  * before a typical server drops them; Node also honours the server's `Keep-Alive: timeout` hint.
+ * At most 32 connections to the PBX at once: a burst of new connections (128 calls in flight)
+ * met the kernel's SYN retransmission delays (1 s, then 3 s) and made the gateway's p99 seconds
+ * long; past 32 in flight, requests wait their turn in the process instead (bench:gateway).
  */
-const KEEP_ALIVE = { keepAlive: true, timeout: 30_000 };
+const KEEP_ALIVE = { keepAlive: true, timeout: 30_000, maxSockets: 32 };
 
 export class PbxHttp {
   readonly base: URL;
