@@ -9,12 +9,14 @@ export type ErrorCode =
   | "auth"
   | "two_factor_required"
   | "blocked"
+  | "auth_failed"
   | "rejected"
   | "device_not_found"
   | "no_device"
   | "pbx_unreachable"
   | "tls"
-  | "protocol";
+  | "protocol"
+  | "outcome_unknown";
 
 /** CLI exit codes (issue #4): 2 input, 3 auth, 4 PBX refused, 5 network/TLS, 6 no device. */
 export const EXIT_CODES: Record<ErrorCode, number> = {
@@ -25,12 +27,14 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   auth: 3,
   two_factor_required: 3,
   blocked: 3,
+  auth_failed: 3,
   rejected: 4,
   device_not_found: 4,
   no_device: 6,
   pbx_unreachable: 5,
   tls: 5,
   protocol: 5,
+  outcome_unknown: 5,
 };
 
 export class Dial3cxError extends Error {
@@ -109,6 +113,11 @@ export class NoDeviceError extends Dial3cxError {
 }
 
 export class NetworkError extends Dial3cxError {
+  /**
+   * The request had been written when the failure came (a time-out, a connection lost before
+   * the answer): the PBX may have carried it out. False when nothing reached the PBX.
+   */
+  requestSent = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super("pbx_unreachable", message, options);
   }
@@ -125,4 +134,39 @@ export class ProtocolError extends Dial3cxError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("protocol", message, options);
   }
+}
+
+/**
+ * An earlier login with these credentials was refused, so none is attempted now (3CX blocks the
+ * whole address after repeated failures). Cleared when the password source yields a different
+ * secret, or by an explicit retry (`dial3cx login`, a gateway reload, POST /v1/accounts/{ext}/retry).
+ */
+export class LoginRefusedError extends Dial3cxError {
+  /** The refusal that put the account in this state. */
+  readonly refusal: Error;
+  readonly since: Date;
+  constructor(message: string, refusal: Error, since: Date) {
+    super("auth_failed", message, { cause: refusal });
+    this.refusal = refusal;
+    this.since = since;
+  }
+}
+
+/** What to say when a request that places a call may or may not have been carried out. */
+export const MAY_HAVE_BEEN_PLACED =
+  "the call may have been placed; check your phone before trying again";
+
+/**
+ * The request was sent but its outcome is unknown (no answer in time, the connection was lost
+ * after sending, or an answer that cannot be read). It must never be sent again automatically.
+ */
+export class OutcomeUnknownError extends Dial3cxError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super("outcome_unknown", `${reason}: ${MAY_HAVE_BEEN_PLACED}.`, options);
+  }
+}
+
+/** A 5xx answer other than 503 (service unavailable) may come after the request was executed. */
+export function serverFailureMaySucceed(status: number): boolean {
+  return status >= 500 && status !== 503;
 }

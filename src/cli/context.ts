@@ -1,7 +1,14 @@
 // What every PBX-facing command needs: the I/O streams, the resolved settings (flags > env >
 // config file), and the account options built from them. Also the loud --insecure warning.
+
+import { ConfigError } from "../errors.js";
 import type { AccountOptions } from "../features/calls/account.js";
-import { loadConfig, resolveSettings, type Settings } from "../features/settings/config.js";
+import {
+  exposedSecretsProblem,
+  loadConfig,
+  resolveSettings,
+  type Settings,
+} from "../features/settings/config.js";
 import { type AppPaths, appPaths } from "../features/settings/paths.js";
 import type { Io } from "./io.js";
 
@@ -28,16 +35,32 @@ export interface Context {
   paths: AppPaths;
 }
 
-export async function loadContext(flags: ConnectionFlags, io: Io): Promise<Context> {
-  const context = await readContext(flags, io);
+/** What a config file with secrets that others can read means: a warning, or (gateway) an error. */
+export interface ContextOptions {
+  exposedSecrets?: "warn" | "refuse";
+}
+
+export async function loadContext(
+  flags: ConnectionFlags,
+  io: Io,
+  options: ContextOptions = {},
+): Promise<Context> {
+  const context = await readContext(flags, io, options);
   if (context.settings.insecure) warnInsecure(io);
   return context;
 }
 
 /** The context without the --insecure warning (the fast path says it once it takes the call). */
-export async function readContext(flags: ConnectionFlags, io: Io): Promise<Context> {
+export async function readContext(
+  flags: ConnectionFlags,
+  io: Io,
+  { exposedSecrets = "warn" }: ContextOptions = {},
+): Promise<Context> {
   const paths = appPaths(io.env);
   const config = await loadConfig(paths.configFile);
+  const exposed = await exposedSecretsProblem(paths.configFile, config);
+  if (exposed && exposedSecrets === "refuse") throw new ConfigError(exposed);
+  if (exposed) io.stderr.write(`dial3cx: warning: ${exposed}\n`);
   const settings = resolveSettings({
     flags: {
       pbx: flags.pbx,

@@ -1,6 +1,7 @@
 // Human output shared by the commands: call progress lines, durations, the device label.
 import pc from "picocolors";
 import type { CallInfo } from "../features/calls/client.js";
+import { displayText } from "../features/display-text.js";
 
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.round(ms / 1000));
@@ -24,7 +25,9 @@ export function stateText(state: CallInfo["state"]): string {
 export function callLine(call: CallInfo, color = false): string {
   // Padded before colouring: the width must not count colour codes, which NO_COLOR leaves out.
   const state = color ? colorState(call.state) : call.state.padEnd(12);
-  const who = call.name ? `${call.name} (${call.number})` : call.number;
+  const number = displayText(call.number);
+  const name = call.name ? displayText(call.name) : "";
+  const who = name ? `${name} (${number})` : number;
   const direction = call.incoming ? "from" : "to";
   return `#${call.id}  ${state} ${direction} ${who}`;
 }

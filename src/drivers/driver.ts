@@ -1,6 +1,7 @@
 // The operations every PBX driver offers (web client today, Call Control API later), in terms the
 // features and front ends use. Drivers own the wire; nothing above them sees protobuf or JSON.
 import type { EventEmitter } from "node:events";
+import type { LoginRefusal } from "./login-refusal.js";
 
 export interface DriverDevice {
   id: string;
@@ -82,6 +83,10 @@ export interface Driver extends EventEmitter<DriverEvents> {
   cancelPendingCalls?(): number;
   /** True while server events arrive (so a placed call will be shown with its id). */
   followsEvents(): boolean;
+  /** Set while a refused login keeps the driver from logging in again (see login-refusal.ts). */
+  loginRefused(): LoginRefusal | undefined;
+  /** Allows a new login after a refusal (credentials changed) and reconnects; rejects if refused. */
+  retryLogin(): Promise<void>;
   /** Searches the PBX phone book and colleagues, where the driver can. */
   lookupContacts?(query: string, limit: number): Promise<DriverContact[]>;
   /**

@@ -31,8 +31,11 @@ export interface PbxHttpOptions {
 /**
  * Idle connections are kept for the next request (the gateway's "one round trip"), but closed
  * before a typical server drops them; Node also honours the server's `Keep-Alive: timeout` hint.
+ * At most 32 connections to the PBX at once: a burst of new connections (128 calls in flight)
+ * met the kernel's SYN retransmission delays (1 s, then 3 s) and made the gateway's p99 seconds
+ * long; past 32 in flight, requests wait their turn in the process instead (bench:gateway).
  */
-const KEEP_ALIVE = { keepAlive: true, timeout: 30_000 };
+const KEEP_ALIVE = { keepAlive: true, timeout: 30_000, maxSockets: 32 };
 
 export class PbxHttp {
   readonly base: URL;
@@ -78,10 +81,13 @@ export class PbxHttp {
   ): Promise<PbxResponse> {
     const request = url.protocol === "https:" ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
+      let sent = false;
+      const fail = (error: unknown) => reject(sent ? new SentRequestFailure(error) : error);
       const req = request(url, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
+        res.on("error", fail);
+        res.on("aborted", () => fail(new Error("connection lost during the answer")));
         res.on("end", () => {
           clearTimeout(timer);
           resolve({
@@ -92,9 +98,13 @@ export class PbxHttp {
         });
       });
       const timer = setTimeout(() => req.destroy(new AnswerTimeout()), this.timeoutMs);
+      // Written to the socket: from here on the PBX may have carried the request out.
+      req.on("finish", () => {
+        sent = true;
+      });
       req.on("error", (error) => {
         clearTimeout(timer);
-        reject(error);
+        fail(error);
       });
       req.end(body);
     });
@@ -147,7 +157,15 @@ export class PbxHttp {
     }
   }
 
-  private toTypedError(error: unknown): Error {
+  private toTypedError(failure: unknown): Error {
+    const typed = this.typedError(failure instanceof SentRequestFailure ? failure.cause : failure);
+    if (failure instanceof SentRequestFailure && typed instanceof NetworkError) {
+      typed.requestSent = true;
+    }
+    return typed;
+  }
+
+  private typedError(error: unknown): Error {
     const plain = notHttpsError(error, this.base);
     if (plain) return plain;
     const tls = toTlsError(error, this.base.host);
@@ -171,6 +189,13 @@ export class PbxHttp {
 }
 
 class AnswerTimeout extends Error {}
+
+/** A failure after the request was written: the PBX may have carried it out. */
+class SentRequestFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super("failed after sending", { cause });
+  }
+}
 
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: "connection refused",

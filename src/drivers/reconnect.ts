@@ -9,6 +9,7 @@ const DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 const FATAL_CODES = new Set([
   "auth",
   "blocked",
+  "auth_failed",
   "two_factor_required",
   "not_logged_in",
   "tls",

@@ -68,10 +68,10 @@ afterAll(async () => {
 });
 
 describe("without a token", () => {
-  it("GET /healthz answers {ok: true} and nothing else", async () => {
+  it("GET /healthz answers {ok: true} and how many logins were refused, nothing else", async () => {
     const answer = await http(t.gateway.url, "GET", "/healthz");
     expect(answer.status).toBe(200);
-    expect(answer.text).toBe('{"ok":true}');
+    expect(answer.text).toBe('{"ok":true,"loginRefused":0}');
   });
 
   it.each([
@@ -175,10 +175,16 @@ describe("calls", () => {
 
   it("answers 503 pbx_unreachable when the PBX fails, and works again afterwards", async () => {
     await http(t.sim.url, "POST", "/__sim/faults", {
-      body: { failNext: { count: 1, status: 500 } },
+      body: { failNext: { count: 1, status: 503 } },
     });
     const failed = await t.call("POST", "/v1/calls", { body: { to: "301" } });
     expect([failed.status, failed.json.error.code]).toEqual([503, "pbx_unreachable"]);
+    // A 500 may come after the call was placed: that outcome is unknown, never a plain 503.
+    await http(t.sim.url, "POST", "/__sim/faults", {
+      body: { failNext: { count: 1, status: 500 } },
+    });
+    const unknown = await t.call("POST", "/v1/calls", { body: { to: "303" } });
+    expect([unknown.status, unknown.json.error.code]).toEqual([504, "outcome_unknown"]);
     const retried = await t.call("POST", "/v1/calls", { body: { to: "301" } });
     expect(retried.status).toBe(201);
   });
@@ -396,6 +402,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/events",
         "GET /v1/history",
         "GET /healthz",
+        "POST /v1/accounts/{extension}/retry",
       ].sort(),
     );
     for (const [p, ops] of Object.entries<Record<string, OpenApiOperation>>(doc.paths)) {
@@ -441,12 +448,14 @@ describe("STATUS_BY_CODE", () => {
       auth: 502,
       two_factor_required: 502,
       blocked: 502,
+      auth_failed: 502,
       rejected: 422,
       device_not_found: 422,
       no_device: 409,
       pbx_unreachable: 503,
       tls: 502,
       protocol: 502,
+      outcome_unknown: 504,
     };
     expect(STATUS_BY_CODE).toEqual(expected);
   });

@@ -9,6 +9,7 @@ import type { CallEvent, CallInfo, Dial3cxClient } from "../features/calls/clien
 import { type DeviceRegistration, type DeviceView, deviceView } from "../features/calls/devices.js";
 import type { DialStringOptions } from "../features/calls/dialstring.js";
 import type { CallerNameResolver } from "../features/contacts/caller-name.js";
+import { displayText } from "../features/display-text.js";
 
 export const EVENT_TYPES = [
   "call.created",
@@ -60,8 +61,8 @@ export function callView(call: CallInfo): CallView {
   return {
     id: call.id,
     state: call.state,
-    number: call.number,
-    name: call.name ?? null,
+    number: displayText(call.number),
+    name: call.name ? displayText(call.name) : null,
     incoming: call.incoming,
   };
 }

@@ -335,19 +335,23 @@ export class RateLimiter {
 }
 
 /**
- * Runs `place` once per key within `windowMs` of the first request: a double click, a link
- * opened twice or a retried request must not ring twice. A request that comes while the first is
- * still running shares its outcome; a failed first attempt is forgotten, so trying again dials.
+ * Runs `place` once per key within `windowMs`: a double click, a link opened twice or a retried
+ * request must not ring twice. A request that comes while the first is still running shares its
+ * outcome. The window runs from the moment the outcome became known (a PBX that answers slowly
+ * must not let a retry through), and within it a repeat gets that outcome. An outcome that is
+ * unknown (the call may have been placed) is remembered like a success; a failure that placed
+ * nothing is forgotten, so trying again dials.
  */
 export class CallDeduper<T> {
   private readonly recent = new Map<
     string,
-    { startedAt: number; settled: boolean; result: Promise<T> }
+    { settledAt: number | undefined; result: Promise<T> }
   >();
 
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
+    private readonly keepFailure: (error: unknown) => boolean = mayHavePlaced,
   ) {}
 
   async run(key: string, place: () => Promise<T>): Promise<{ result: T; duplicate: boolean }> {
@@ -355,15 +359,15 @@ export class CallDeduper<T> {
     this.forgetOld(this.now());
     const earlier = this.recent.get(key);
     if (earlier) return { result: await earlier.result, duplicate: true };
-    const entry = { startedAt: this.now(), settled: false, result: place() };
+    const entry = { settledAt: undefined as number | undefined, result: place() };
     this.recent.set(key, entry);
     try {
       return { result: await entry.result, duplicate: false };
     } catch (error) {
-      if (this.recent.get(key) === entry) this.recent.delete(key);
+      if (this.recent.get(key) === entry && !this.keepFailure(error)) this.recent.delete(key);
       throw error;
     } finally {
-      entry.settled = true;
+      entry.settledAt = this.now();
       this.forgetOld(this.now());
     }
   }
@@ -371,7 +375,111 @@ export class CallDeduper<T> {
   /** Calls still being placed are kept however long they take: a duplicate must wait for them. */
   private forgetOld(now: number): void {
     for (const [key, entry] of this.recent) {
-      if (entry.settled && entry.startedAt <= now - this.windowMs) this.recent.delete(key);
+      if (entry.settledAt !== undefined && entry.settledAt <= now - this.windowMs) {
+        this.recent.delete(key);
+      }
     }
   }
+}
+
+/** The outcome of the call request is unknown: treat it as placed. */
+export function mayHavePlaced(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "outcome_unknown";
+}
+
+/** A stored answer of POST /v1/calls, replayed for a repeated Idempotency-Key. */
+export interface StoredAnswer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * `Idempotency-Key` on POST /v1/calls: the same key (per extension) gets the same answer for
+ * `ttlMs` after that answer (10 minutes), and a repeat while the first runs waits for it. Only
+ * answers after which the call may exist are kept (2xx, 422 refused by the PBX, 504 unknown);
+ * a refusal that dialled nothing (rate limit, bad input, PBX unreachable) lets the key be used
+ * again. At most `maxEntries` keys are kept; the oldest answers go first.
+ */
+export class IdempotencyStore {
+  private readonly entries = new Map<
+    string,
+    { fingerprint: string; settledAt: number | undefined; answer: Promise<StoredAnswer> }
+  >();
+
+  constructor(
+    private readonly ttlMs = 10 * 60_000,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Runs `answer` once per key; `fingerprint` tells a reused key with another body apart. */
+  async run(
+    key: string,
+    fingerprint: string,
+    answer: () => Promise<StoredAnswer>,
+  ): Promise<{ answer: StoredAnswer; replayed: boolean }> {
+    this.forgetOld(this.now());
+    const earlier = this.entries.get(key);
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        return {
+          answer: {
+            status: 422,
+            body: JSON.stringify({
+              error: {
+                code: "idempotency_key_reused",
+                message:
+                  "This Idempotency-Key was used for a different request: use a new key for a new call.",
+              },
+            }),
+            headers: { "content-type": "application/json" },
+          },
+          replayed: false,
+        };
+      }
+      return { answer: await earlier.answer, replayed: true };
+    }
+    const entry = {
+      fingerprint,
+      settledAt: undefined as number | undefined,
+      answer: answer(),
+    };
+    this.entries.set(key, entry);
+    try {
+      const result = await entry.answer;
+      if (!keepsAnswer(result.status) && this.entries.get(key) === entry) this.entries.delete(key);
+      return { answer: result, replayed: false };
+    } catch (error) {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      throw error;
+    } finally {
+      entry.settledAt = this.now();
+      this.trim();
+    }
+  }
+
+  private forgetOld(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.settledAt !== undefined && entry.settledAt <= now - this.ttlMs) {
+        this.entries.delete(key);
+      }
+    }
+  }
+
+  private trim(): void {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries) return;
+      if (entry.settledAt !== undefined) this.entries.delete(key);
+    }
+  }
+}
+
+function keepsAnswer(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 422 || status === 504;
+}
+
+/** An Idempotency-Key: 1 to 255 visible ASCII characters. */
+export function validIdempotencyKey(key: string): boolean {
+  return /^[\x21-\x7e]{1,255}$/.test(key);
 }

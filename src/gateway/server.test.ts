@@ -67,7 +67,7 @@ describe("the unix socket", () => {
     expect(created.call.id).toBe(placed.json.id);
     expect((await t.simCalls()).map((c) => c.destination)).toEqual(["004930123456"]);
     const health = await http("http://localhost", "GET", "/healthz", { dispatcher });
-    expect(health.json).toEqual({ ok: true });
+    expect(health.json).toEqual({ ok: true, loginRefused: 0 });
   });
 
   it("replaces a stale socket, refuses a live one, and removes its own on stop", async () => {

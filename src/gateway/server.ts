@@ -3,7 +3,12 @@
 // default; TLS or an explicit opt-out elsewhere) and on a unix socket in the runtime directory
 // (dir 0700, socket 0600). Logs one pino line per request to stderr, secrets redacted.
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
-import { createServer as createHttpServer, type IncomingMessage, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect as connectSocket } from "node:net";
 import path from "node:path";
@@ -27,10 +32,12 @@ import { createApi, type GatewayEnv, type PlacedCall } from "./api/index.js";
 import { EventHub } from "./events.js";
 import {
   allowedHostsFor,
+  BODY_LIMIT_BYTES,
   CallDeduper,
   checkListenSecurity,
   DEFAULT_LISTEN,
   hostForUrl,
+  IdempotencyStore,
   parseListen,
   type RateLimit,
   RateLimiter,
@@ -73,6 +80,10 @@ export interface GatewayOptions {
   /** Where the log goes; stderr (fd 2, synchronous) by default. */
   logStream?: DestinationStream;
   logLevel?: pino.LevelWithSilent;
+  /** Open connections per listener (TCP, unix socket); default 512. More are closed at once. */
+  maxConnections?: number;
+  /** Time for a client to send the request's headers, and its whole body; default 10 s. */
+  requestTimeoutMs?: number;
   /** Told about things worth a line to the user (e.g. no runtime dir, so no socket). */
   onNote?: (message: string) => void;
   /** Desktop notifications of incoming calls (--notify); also each account's `notify = true`. */
@@ -173,6 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logger,
       rateLimiter: new RateLimiter(options.rateLimit),
       deduper: new CallDeduper<PlacedCall>(dedupeMs(options)),
+      idempotency: new IdempotencyStore(),
       allowedHosts,
       selfOrigins,
       allowedOrigins,
@@ -181,13 +193,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       callerNames,
     });
     const listenerFor = (transport: GatewayEnv["Bindings"]["transport"]) =>
-      getRequestListener((request, env) =>
-        app.fetch(request, { incoming: env.incoming as IncomingMessage, transport }),
+      bodyDiscipline(
+        getRequestListener((request, env) =>
+          app.fetch(request, { incoming: env.incoming as IncomingMessage, transport }),
+        ),
       );
+    const limits = serverLimits(options);
 
     const tcp = options.tls
-      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listenerFor("tcp"))
-      : createHttpServer(listenerFor("tcp"));
+      ? createHttpsServer(
+          { ...limits, cert: options.tls.cert, key: options.tls.key },
+          listenerFor("tcp"),
+        )
+      : createHttpServer(limits, listenerFor("tcp"));
+    capConnections(tcp, options);
     await listenOn(
       tcp,
       { port: listen.port, host: listen.host },
@@ -208,7 +227,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
     const socketPath = await socketPathFor(options);
     if (socketPath) {
-      const unix = createHttpServer(listenerFor("unix"));
+      const unix = createHttpServer(limits, listenerFor("unix"));
+      capConnections(unix, options);
       await prepareSocket(socketPath, options.socket === undefined);
       await listenWithUmask(unix, socketPath);
       cleanup.push(
@@ -262,6 +282,77 @@ function createLogger(options: GatewayOptions): Logger {
     },
     options.logStream ?? pino.destination({ fd: 2, sync: true }),
   );
+}
+
+/**
+ * Slow clients cannot hold connections: the headers, and the whole body, must arrive within 10 s
+ * (Node answers 408 and closes), checked every second rather than Node's default 30 s.
+ */
+function serverLimits(options: GatewayOptions) {
+  const timeoutMs = options.requestTimeoutMs ?? 10_000;
+  return {
+    headersTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    connectionsCheckingInterval: Math.min(1000, timeoutMs),
+  };
+}
+
+function capConnections(server: Server, options: GatewayOptions): void {
+  server.maxConnections = options.maxConnections ?? 512;
+}
+
+/** Methods whose requests carry a body here; any other request's body is never read. */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * No body is read where none is expected, nor beyond the limit: a GET with a body, or a body
+ * larger than BODY_LIMIT_BYTES, is answered at once and the connection closed, so that Node does
+ * not read (and discard) the rest of a 50 MB upload to keep the connection alive.
+ */
+function bodyDiscipline(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const length = Number(req.headers["content-length"] ?? 0);
+    const hasBody = req.headers["transfer-encoding"] !== undefined || length > 0;
+    res.on("finish", () => {
+      if (!req.complete && (res.statusCode === 413 || !BODY_METHODS.has(req.method ?? ""))) {
+        closeSoon(req);
+      }
+    });
+    if (hasBody && !BODY_METHODS.has(req.method ?? "")) {
+      refuse(res, 400, "usage", `${req.method} requests take no body.`);
+      return;
+    }
+    if (length > BODY_LIMIT_BYTES) {
+      refuse(
+        res,
+        413,
+        "payload_too_large",
+        `Request bodies are limited to ${BODY_LIMIT_BYTES / 1024} KB.`,
+      );
+      return;
+    }
+    void listener(req, res);
+  };
+}
+
+function refuse(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(body);
+}
+
+/** Ends the connection after the answer without reading what the client still sends. */
+function closeSoon(req: IncomingMessage): void {
+  req.socket.end();
+  setTimeout(() => req.socket.destroy(), 200).unref();
 }
 
 function dedupeMs(options: GatewayOptions): number {

@@ -27,6 +27,8 @@ const FaultsRequestSchema = z.strictObject({
   reregisterDevices: z.string().optional(),
   /** A raw text frame to every Call Control event socket (e.g. one of an unknown shape). */
   callControlFrame: z.string().max(16_384).optional(),
+  /** The extension's password changes (as when an admin resets it): old logins are refused. */
+  changePassword: z.strictObject({ extension: z.string(), password: z.string() }).optional(),
 });
 
 /**
@@ -54,6 +56,8 @@ export function controlRouter(pbx: Pbx, sendCallControlFrame: RawFrameSender = (
     .add("POST", CALLS_PATH, (request) => ringIn(pbx, parseJsonObject(request.body)))
     .addSubtree(CALLS_PATH, (request) => callAction(pbx, request.method, request.path))
     .add("GET", "/__sim/requests", () => json(200, pbx.requestLog))
+    .add("GET", "/__sim/logins", () => json(200, pbx.loginLog))
+    .add("GET", "/__sim/sockets", () => json(200, { webclient: pbx.openWebsockets }))
     .add("POST", "/__sim/reset", () => {
       pbx.reset();
       return json(200, { reset: true });
@@ -158,6 +162,12 @@ function applyFaults(
   if (f.expireTokens || f.expireRefreshTokens) {
     pbx.expireTokens();
     applied.push("expireTokens");
+  }
+  if (f.changePassword) {
+    if (!pbx.changePassword(f.changePassword.extension, f.changePassword.password)) {
+      return json(400, { error: `changePassword: no extension ${f.changePassword.extension}` });
+    }
+    applied.push("changePassword");
   }
   if (f.expireRefreshTokens) {
     pbx.tokens.revokeAll("refresh");

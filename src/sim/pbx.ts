@@ -46,6 +46,12 @@ export class Pbx {
   readonly tokens: TokenIssuer;
   readonly faults: Faults;
   readonly requestLog: RequestLogEntry[] = [];
+  /** Every password login and its outcome (`GET /__sim/logins`); passwords are not kept. */
+  readonly loginLog: Array<{ time: string; username: string; outcome: LoginOutcome["kind"] }> = [];
+  /** Passwords changed by the fault `changePassword`, by extension number. */
+  private readonly changedPasswords = new Map<string, string>();
+  /** Open web-client websockets (`GET /__sim/sockets`). */
+  openWebsockets = 0;
   calls: SimCall[] = [];
   private readonly byNumber = new Map<string, ExtensionState>();
   private readonly sessions = new Map<string, MyPhoneSession>();
@@ -93,9 +99,28 @@ export class Pbx {
   // ---- logins and lockout ----
 
   login(attempt: LoginAttempt): LoginOutcome {
+    const outcome = this.checkLogin(attempt);
+    this.loginLog.push({
+      time: new Date(this.now()).toISOString(),
+      username: attempt.username,
+      outcome: outcome.kind,
+    });
+    if (this.loginLog.length > MAX_LOG_ENTRIES) this.loginLog.shift();
+    return outcome;
+  }
+
+  /** Fault `changePassword`: the extension's password is now `password`. */
+  changePassword(number: string, password: string): boolean {
+    if (!this.byNumber.has(number)) return false;
+    this.changedPasswords.set(number, password);
+    return true;
+  }
+
+  private checkLogin(attempt: LoginAttempt): LoginOutcome {
     if (this.isBlocked(attempt.remoteAddress)) return { kind: "blocked" };
     const ext = this.findByUsername(attempt.username);
-    if (!ext || ext.config.password !== attempt.password) {
+    const password = ext && (this.changedPasswords.get(ext.number) ?? ext.config.password);
+    if (!ext || password !== attempt.password) {
       this.recordFailure(attempt.remoteAddress);
       return { kind: "failed" };
     }
@@ -592,6 +617,8 @@ export class Pbx {
     }
     this.calls = [];
     this.requestLog.length = 0;
+    this.loginLog.length = 0;
+    this.changedPasswords.clear();
     this.loginFailures.clear();
     this.faults.latencyMs = this.config.latencyMs;
     this.faults.failNext = null;

@@ -40,8 +40,12 @@ export class WebclientSockets {
 
   private accept(ws: WebSocket, query: URLSearchParams): void {
     this.sockets.add(ws);
+    this.pbx.openWebsockets++;
     ws.on("error", () => ws.terminate());
-    ws.on("close", () => this.sockets.delete(ws));
+    ws.on("close", () => {
+      this.sockets.delete(ws);
+      this.pbx.openWebsockets--;
+    });
     const session = this.pbx.useSession(
       query.get("sessionId") ?? undefined,
       query.get("pass") ?? "",

@@ -6,6 +6,7 @@
 // missed calls (GET /v1/history?missed=true) are listed with a "Call back" button for those whose
 // caller id is a number (never for `anonymous`, an empty one or a SIP URI). Plain DOM; every piece
 // of data reaches the page through textContent only.
+import { displayText } from "../features/display-text.js";
 import { Backoff, type SseMessage, SseParser } from "./sse.js";
 
 const TOKEN_KEY = "dial3cx.token";
@@ -100,7 +101,7 @@ function el<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   if (className) element.className = className;
-  if (text !== undefined) element.textContent = text;
+  if (text !== undefined) element.textContent = displayText(text);
   return element;
 }
 
@@ -132,7 +133,7 @@ const view = {
 };
 
 function showMessage(element: HTMLElement, text: string | undefined): void {
-  element.textContent = text ?? "";
+  element.textContent = displayText(text ?? "");
   element.hidden = !text;
 }
 
@@ -246,7 +247,7 @@ async function loadStatus(): Promise<void> {
 
 function showWho(status: StatusView): void {
   view.who.textContent = status.name
-    ? `Extension ${status.extension} · ${status.name}`
+    ? `Extension ${status.extension} · ${displayText(status.name)}`
     : `Extension ${status.extension}`;
 }
 
@@ -262,7 +263,7 @@ async function loadDevices(): Promise<void> {
     const options = [new Option("Default device", "")];
     for (const device of devices) {
       // The SIP contact names one registration exactly, even when two devices share a name.
-      options.push(new Option(device.name, device.contact));
+      options.push(new Option(displayText(device.name), device.contact));
     }
     view.device.replaceChildren(...options);
     view.device.value = devices.some((device) => device.contact === chosen) ? chosen : "";

@@ -9,6 +9,7 @@ import {
   formatDmenuLines,
   searchContacts,
 } from "../../features/contacts/index.js";
+import { displayText } from "../../features/display-text.js";
 import { closeCliContacts, loadCliContacts, writeNotes } from "../contact-source.js";
 import { type ConnectionFlags, type Io, loadContext, writeJson } from "../context.js";
 
@@ -66,11 +67,11 @@ export function matchJson(match: ContactMatch) {
 
 /** Aligned columns: name (with the organization), type, number. */
 export function formatTable(matches: readonly ContactMatch[]): string[] {
-  const labels = matches.map(({ contact }) =>
-    contact.organization && contact.organization !== contact.name
-      ? `${contact.name} (${contact.organization})`
-      : contact.name,
-  );
+  const labels = matches.map(({ contact }) => {
+    const name = displayText(contact.name);
+    const organization = contact.organization ? displayText(contact.organization) : "";
+    return organization && organization !== name ? `${name} (${organization})` : name;
+  });
   const width = Math.min(48, Math.max(...labels.map((label) => label.length)));
   return matches.map(
     (match, i) =>

@@ -134,6 +134,7 @@ const ALL: CheckId[] = [
   "version",
   ...WEB_CLIENT_CHECKS,
   "callcontrol",
+  "gateway",
 ];
 
 describe("dial3cx doctor on a healthy PBX", () => {
@@ -153,6 +154,7 @@ describe("dial3cx doctor on a healthy PBX", () => {
       ["devices", "pass"],
       ["webclient", "pass"],
       ["callcontrol", "skip"],
+      ["gateway", "skip"],
     ]);
     expect(run.check("version").detail).toContain("3CX V20");
     expect(run.check("devices").detail).toBe("2 registered: Yealink T46S, 3CX app (Windows)");
@@ -183,7 +185,8 @@ describe("dial3cx doctor on a healthy PBX", () => {
     expect(lines[9]).toMatch(
       /^✓ Call Control driver +token granted to API client 900, extension 100 monitored, 2 devices: Yealink T46S, 3CX app \(Windows\), events open; PBX seen: token .*$/,
     );
-    expect(lines[10]).toBe("Driver: auto → Call Control");
+    expect(lines[10]).toMatch(/^– Gateway +no /);
+    expect(lines[11]).toBe("Driver: auto → Call Control");
   });
 
   it("V18: cookie login; Call Control is absent (404) and says it needs V20", async () => {
@@ -274,6 +277,7 @@ describe("dial3cx doctor on refusals", () => {
     expect(run.code).toBe(3);
     expect(run.report.checks).toEqual([
       expect.objectContaining({ id: "settings", status: "fail", code: "not_logged_in" }),
+      expect.objectContaining({ id: "gateway", status: "skip" }),
     ]);
   });
 

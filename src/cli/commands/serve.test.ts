@@ -1,6 +1,6 @@
 // `dial3cx serve` as the CLI runs it: the ready line and a graceful stop on a signal,
 // --show-token, --install-unit, the config's gateway keys, and flag mistakes.
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { appPaths } from "../../features/settings/paths.js";
 import { http, tempHome } from "../../gateway/testing.js";
 import { dial3cxBin } from "../../package-root.js";
 import { DEFAULT_DEMO_PASSWORD, startSimulator } from "../../sim/index.js";
-import type { Io } from "../context.js";
+import { type Io, loadContext } from "../context.js";
 import { runServe, systemdQuote, unitPath } from "./serve.js";
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -179,6 +179,36 @@ describe("gateway keys of config.toml", () => {
     expect(settings.allowedOrigins).toEqual(["https://crm.example.com"]);
     await writeFile(file, 'webhooks = "https://hooks.example.com/a"\n');
     await expect(loadConfig(file)).rejects.toThrow(/webhooks.*must be a list of URLs/);
+  });
+});
+
+describe("secrets in a config file others can read", () => {
+  it("the gateway refuses to start; the CLI warns; mode 0600 is fine", async () => {
+    const h = await home();
+    await mkdir(path.dirname(h.paths.configFile), { recursive: true });
+    await writeFile(
+      h.paths.configFile,
+      'webhooks = ["https://hooks.example.com/secret-token"]\npassword_command = "pass show 3cx"\n',
+      { mode: 0o644 },
+    );
+    await chmod(h.paths.configFile, 0o644);
+    const serve = captureIo(h.env);
+    const error = await runServe({ listen: "127.0.0.1:0" }, serve.io).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(error?.code).toBe("config");
+    expect(error?.message).toContain("holds webhooks and password_command");
+    expect(error?.message).toContain(`chmod 600 ${h.paths.configFile}`);
+
+    const cli = captureIo(h.env);
+    await loadContext({}, cli.io);
+    expect(cli.stderr()).toMatch(/^dial3cx: warning: .*other users can read it \(mode 0644\)/);
+
+    await chmod(h.paths.configFile, 0o600);
+    const quiet = captureIo(h.env);
+    await loadContext({}, quiet.io);
+    expect(quiet.stderr()).toBe("");
   });
 });
 

@@ -65,7 +65,8 @@ export async function runServe(
   options: ServeOptions = {},
 ): Promise<number> {
   if (flags.installUnit) return installUnit(flags, io);
-  const context = await loadContext(flags, io);
+  // Webhook URLs and a password_command in a file others can read: refused, like the token file.
+  const context = await loadContext(flags, io, { exposedSecrets: "refuse" });
   if (flags.showWebhookSecret) {
     io.stdout.write(`${await ensureWebhookSecret(webhookSecretFile(context.paths))}\n`);
     return 0;

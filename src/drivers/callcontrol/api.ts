@@ -18,6 +18,7 @@ import {
   RejectedError,
 } from "../../errors.js";
 import { PbxHttp, type PbxResponse } from "../http.js";
+import { type LoginRefusal, LoginRefusalGuard } from "../login-refusal.js";
 import { listedDns, pick } from "./model.js";
 
 export type ApiKeySource = string | (() => Promise<string>);
@@ -79,6 +80,8 @@ interface TokenSlot {
   /** Told each new token. */
   listeners: Set<(token: string) => void>;
   lifetimes?: TokenLifetimes;
+  /** A refused key is not sent again until it changes (see login-refusal.ts). */
+  refusal: LoginRefusalGuard;
 }
 
 const tokenSlots = new Map<string, TokenSlot>();
@@ -87,7 +90,7 @@ function slotFor(origin: string, clientId: string): TokenSlot {
   const key = `${clientId}@${origin}`;
   let slot = tokenSlots.get(key);
   if (!slot) {
-    slot = { listeners: new Set() };
+    slot = { listeners: new Set(), refusal: new LoginRefusalGuard() };
     tokenSlots.set(key, slot);
   }
   return slot;
@@ -157,6 +160,7 @@ export class CallControlApi {
   private async requestToken(): Promise<string> {
     const { clientId, apiKey } = this.credentials;
     const secret = typeof apiKey === "string" ? apiKey : await apiKey();
+    this.slot.refusal.check(secret, { label: `Call Control API client "${clientId}"` });
     const response = await this.http.request("POST", TOKEN_PATH, {
       form: { client_id: clientId, client_secret: secret, grant_type: "client_credentials" },
       noCookies: true,
@@ -172,9 +176,23 @@ export class CallControlApi {
       };
       this.slot.token = { value: accessToken, renewAt: this.renewAt(jwtLifetime ?? expiresIn) };
       for (const listener of this.slot.listeners) listener(accessToken);
+      this.slot.refusal.clear();
       return accessToken;
     }
-    throw this.tokenRefused(response, body);
+    const refused = this.tokenRefused(response, body);
+    if (refused instanceof AuthError) this.slot.refusal.record(secret, refused);
+    else this.slot.refusal.clear();
+    throw refused;
+  }
+
+  /** Set while a refused API key blocks new token requests. */
+  loginRefused(): LoginRefusal | undefined {
+    return this.slot.refusal.current();
+  }
+
+  /** Allows one new token request with the same key (the user says it changed on the PBX). */
+  clearRefusal(): void {
+    this.slot.refusal.clear();
   }
 
   private renewAt(seconds: number): number {

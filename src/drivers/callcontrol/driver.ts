@@ -14,6 +14,8 @@ import { EventEmitter } from "node:events";
 import { DeviceNotFoundError, ProtocolError, RejectedError } from "../../errors.js";
 import type { Driver, DriverCall, DriverDevice, DriverEvents, ExtensionInfo } from "../driver.js";
 import { PbxHttp, parsePbxUrl } from "../http.js";
+import type { LoginRefusal } from "../login-refusal.js";
+import { callOutcome, serverFailureMaySucceed } from "../outcome.js";
 import { Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
 import { type ApiKeySource, CallControlApi, reasonText, serverFailed } from "./api.js";
@@ -236,7 +238,11 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
       if (response.status === 404) throw this.deviceGone(same);
     }
     const what = `the call to ${destination}`;
-    if (response.status >= 500) throw serverFailed(response.status, what);
+    if (response.status >= 500) {
+      const failed = serverFailed(response.status, what);
+      failed.requestSent = serverFailureMaySucceed(response.status);
+      throw callOutcome(failed, what);
+    }
     const body = PbxHttp.json(response);
     const participant = readParticipant(pick(body, "result"));
     const finalStatus = readFinalStatus(pick(body, "finalstatus"));
@@ -257,12 +263,16 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
     );
   }
 
-  private postMakeCall(destination: string, device: DriverDevice | undefined) {
+  private async postMakeCall(destination: string, device: DriverDevice | undefined) {
     const dn = this.dnPath();
     const path = device
       ? `${dn}/devices/${encodeURIComponent(device.contact)}/makecall`
       : `${dn}/makecall`;
-    return this.api.request("POST", path, { destination });
+    try {
+      return await this.api.request("POST", path, { destination });
+    } catch (error) {
+      throw callOutcome(error, `the call to ${destination}`); // sent but unanswered: never again
+    }
   }
 
   /** After a 404 on a device path: the devices anew, and the one that is the same phone. */
@@ -316,6 +326,19 @@ export class CallControlDriver extends EventEmitter<DriverEvents> implements Dri
       throw await this.api.refusal(response, this.options.extension, `to hang up call ${callId}`);
     }
     this.endCall(callId);
+  }
+
+  /** Why no token is requested, while the PBX's refusal of the API key blocks new requests. */
+  loginRefused(): LoginRefusal | undefined {
+    return this.api.loginRefused();
+  }
+
+  /** Allows a new token request after a refusal and, with events, reopens the socket now. */
+  async retryLogin(): Promise<void> {
+    this.api.clearRefusal();
+    if (this.closed) return;
+    await this.api.validToken();
+    if (this.options.events !== false && !this.socket) await this.openSocket();
   }
 
   async close(): Promise<void> {

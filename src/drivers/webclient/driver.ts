@@ -11,6 +11,7 @@ import {
   NetworkError,
   NotLoggedInError,
   ProtocolError,
+  TwoFactorRequiredError,
 } from "../../errors.js";
 import { readCallHistory } from "../../protocol/call-history.js";
 import {
@@ -45,6 +46,8 @@ import type {
   ExtensionInfo,
 } from "../driver.js";
 import { PbxHttp, parsePbxUrl } from "../http.js";
+import { type LoginRefusal, LoginRefusalGuard } from "../login-refusal.js";
+import { callOutcome, UnreadableAnswer } from "../outcome.js";
 import { noRetry, Reconnector } from "../reconnect.js";
 import { resolveTlsTrust, type TlsOptions, type TlsTrust } from "../tls.js";
 import { type ChannelCloseReason, EventChannel, SessionExpiredOnOpen } from "./channel.js";
@@ -130,6 +133,8 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   private readonly reconnector = new Reconnector(() => this.reconnect(), this);
   private closed = false;
   private fullInfoWaiters: Array<() => void> = [];
+  /** Set after the PBX refused a login: no new one until the password changes (or a retry). */
+  private readonly refusal = new LoginRefusalGuard();
 
   private constructor(
     private readonly options: WebClientOptions,
@@ -192,8 +197,21 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
   async makeCall(destination: string, device?: DriverDevice): Promise<void> {
     const request = create(RequestMakeCallSchema, { destination });
     if (device) request.deviceId = device.contact;
-    const answer = await this.post(encodeMessage(119, request));
-    assertAcknowledged(answer, `the call to ${destination}`);
+    const what = `the call to ${destination}`;
+    let answer: DecodedMessage;
+    try {
+      answer = await this.post(encodeMessage(119, request));
+    } catch (error) {
+      // Sent, but no (readable) answer: it may have been placed, so it is never sent again.
+      throw callOutcome(error, what);
+    }
+    if (!isMessage(answer, 207)) {
+      throw callOutcome(
+        new UnreadableAnswer(`The PBX answered MakeCall with message ${answer.id}.`),
+        what,
+      );
+    }
+    assertAcknowledged(answer, what);
   }
 
   async hangup(callId: string): Promise<void> {
@@ -259,6 +277,22 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     };
   }
 
+  /** Why no login is attempted, while a refused login blocks new ones. */
+  loginRefused(): LoginRefusal | undefined {
+    return this.refusal.current();
+  }
+
+  /**
+   * Allows a new login after a refusal (the user says the credentials changed) and, when events
+   * are followed, reconnects now. Rejects with the login's error when it fails again.
+   */
+  async retryLogin(): Promise<void> {
+    this.refusal.clear();
+    if (this.closed) return;
+    if (!this.session) await this.renewSession();
+    if (this.options.events !== false && !this.channel) await this.openChannel();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return; // undici refuses to close an agent twice
     this.closed = true;
@@ -294,6 +328,11 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       return;
     }
     const password = await this.password();
+    // Refused before with this very password: the PBX is not asked again.
+    this.refusal.check(password, {
+      label: `extension ${this.options.extension}`,
+      extension: this.options.extension,
+    });
     try {
       this.credentials = await logIn(this.http, {
         extension: this.options.extension,
@@ -303,8 +342,14 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       });
     } catch (error) {
       // The PBX may be down (retry later) but it refused or misread the password: never again.
-      throw error instanceof NetworkError ? error : noRetry(error);
+      if (error instanceof NetworkError) throw error;
+      if (error instanceof AuthError || error instanceof TwoFactorRequiredError) {
+        this.session = undefined;
+        this.refusal.record(password, error);
+      }
+      throw noRetry(error);
     }
+    this.refusal.clear();
     this.session = await this.openSession();
   }
 
@@ -354,8 +399,11 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
           await this.openImpersonatedSession(this.options.impersonate);
           return;
         }
+        // After a refused login, nothing but a login with a new password goes to the PBX.
         const refreshed =
-          this.credentials?.pbxVersion === 20 ? await this.refreshWithSavedToken() : undefined;
+          this.credentials?.pbxVersion === 20 && !this.refusal.current()
+            ? await this.refreshWithSavedToken()
+            : undefined;
         if (refreshed) {
           this.credentials = refreshed;
           try {
@@ -398,6 +446,8 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
     body: Uint8Array,
     read: (bytes: Uint8Array) => unknown = decodeMessage,
   ): Promise<unknown> {
+    // Refused login: answered at once, unless the password source now gives another password.
+    if (this.refusal.current()) await this.renewSession();
     const first = await this.liveSession();
     try {
       return read(await this.send(first, body));
@@ -441,14 +491,24 @@ export class WebClientDriver extends EventEmitter<DriverEvents> implements Drive
       channel.close(); // close() came while the channel was opening
       return;
     }
+    // Every replaced channel is closed: a socket left open keeps the process (and the PBX) busy.
+    const replaced = this.channel;
     this.channel = channel;
+    if (replaced && replaced !== channel) replaced.close();
     channel.on("message", (message) => this.onPush(message));
     channel.on("undecodable", (error) => this.emit("problem", error));
     channel.on("close", (reason) => this.onChannelClose(channel, reason));
-    if (this.options.activateWithEmptyLogin) {
-      await this.post(encodeMessage(100, create(LoginSchema, { user: "" })));
+    try {
+      if (this.options.activateWithEmptyLogin) {
+        await this.post(encodeMessage(100, create(LoginSchema, { user: "" })));
+      }
+      await this.requestFullInfo();
+    } catch (error) {
+      // A channel without its starting state is no use: the next attempt opens a new one.
+      if (this.channel === channel) this.channel = undefined;
+      channel.close();
+      throw error;
     }
-    await this.requestFullInfo();
     this.emit("connection", "open");
   }
 

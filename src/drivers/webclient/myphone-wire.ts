@@ -8,7 +8,7 @@
 // Also the parts of a MyPhone POST that need no codec (path, headers, how an expired session and a
 // failed answer look), shared with myphone-api.ts so both send and judge alike.
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { NetworkError, ProtocolError } from "../../errors.js";
+import { NetworkError, ProtocolError, serverFailureMaySucceed } from "../../errors.js";
 
 export const MYPHONE_PATH = "/MyPhone/MPWebService.asmx";
 
@@ -38,7 +38,10 @@ export function isSessionExpired(status: number, body: Uint8Array): boolean {
 export function assertMyPhoneStatus(status: number): void {
   if (status === 200) return;
   if (status >= 500) {
-    throw new NetworkError(`The PBX failed to answer (HTTP ${status}). Try again later.`);
+    const failed = new NetworkError(`The PBX failed to answer (HTTP ${status}). Try again later.`);
+    // Only 503 says the request was not taken on; another failure may come after its effect.
+    failed.requestSent = serverFailureMaySucceed(status);
+    throw failed;
   }
   throw new ProtocolError(`The PBX answered the request with HTTP ${status}.`);
 }

@@ -1,5 +1,6 @@
 // How a dialled party is shown and told apart from a name, without loading any contact source:
 // these run on every call, the vCard and phone-book code only when a name is involved.
+import { displayText } from "../display-text.js";
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
@@ -17,5 +18,6 @@ export function isNameQuery(text: string): boolean {
 
 /** "Ada Lovelace (+49 30 123456)", or the number alone when the name is unknown. */
 export function describeCallee(display: string, name: string | undefined): string {
-  return name ? `${name} (${display})` : display;
+  const shown = name === undefined ? "" : displayText(name);
+  return shown ? `${shown} (${display})` : display;
 }

@@ -20,6 +20,7 @@ import type {
   DriverContact,
   ExtensionInfo,
 } from "../../drivers/driver.js";
+import type { LoginRefusal } from "../../drivers/login-refusal.js";
 import {
   WebClientDriver,
   type WebClientOptions,
@@ -169,6 +170,9 @@ function callControlOptions(
     ...(options.onDebug ? { onDebug: options.onDebug } : {}),
   };
 }
+
+/** How long `Call.wait` follows a call while the PBX cannot be reached. */
+const WAIT_LOST_MS = 30_000;
 
 /** How long makeCall waits for the PBX to show a placed call, when events flow. */
 const IDENTIFY_WAIT_MS = 1000;
@@ -373,6 +377,16 @@ export class Dial3cxClient extends EventEmitter<ClientEvents> {
     await this.driver.hangup(callId);
   }
 
+  /** Set while a refused login keeps this client from logging in again (no request is sent). */
+  loginRefused(): LoginRefusal | undefined {
+    return this.driver.loginRefused();
+  }
+
+  /** The user says the credentials changed: allows one new login now; rejects if refused again. */
+  async retryLogin(): Promise<void> {
+    await this.driver.retryLogin();
+  }
+
   /** The PBX phone book and colleagues matching `query` (empty when the driver has none). */
   async lookupContacts(query: string, limit = 100): Promise<DriverContact[]> {
     return this.driver.lookupContacts ? this.driver.lookupContacts(query, limit) : [];
@@ -462,8 +476,12 @@ export class Call extends EventEmitter<CallEvents> {
     this.unsubscribe = undefined;
   }
 
-  /** Resolves when the call has ended. Rejects when the PBX never showed the call. */
-  async wait(): Promise<CallInfo> {
+  /**
+   * Resolves when the call has ended. Rejects when the PBX never showed the call, and with a
+   * NetworkError when the connection to the PBX stays lost for `lostAfterMs` (default 30 s) or
+   * ends for good: the call may go on, but it can no longer be followed.
+   */
+  async wait(options: { lostAfterMs?: number } = {}): Promise<CallInfo> {
     const id = await this.identified;
     if (id === undefined) {
       throw new ProtocolError(
@@ -471,19 +489,48 @@ export class Call extends EventEmitter<CallEvents> {
       );
     }
     if (this.state === "ended") return this.current!;
-    // Events are the only way to learn of the end: when they stop for good, so does the wait.
+    // Events are the only way to learn of the end: when they stop for good (onLost, with the
+    // reason: no password to renew the session, …) or stay away too long, so does the wait.
+    const lostAfterMs = options.lostAfterMs ?? WAIT_LOST_MS;
     return new Promise((resolve, reject) => {
-      const stopLost = this.client.onLost((error) => {
+      let lostTimer: NodeJS.Timeout | undefined;
+      const finish = () => {
+        clearTimeout(lostTimer);
         this.off("state", onState);
+        this.client.off("connection", onConnection);
+        stopLost();
+      };
+      const stopLost = this.client.onLost((error) => {
+        finish();
         reject(error);
       });
       const onState = (info: CallInfo) => {
         if (info.state !== "ended") return;
-        this.off("state", onState);
-        stopLost();
+        finish();
         resolve(info);
       };
+      const lost = (why: string) => {
+        finish();
+        reject(
+          new NetworkError(
+            `${why}: the call can no longer be followed (it may still be going on; check your phone).`,
+          ),
+        );
+      };
+      const onConnection = (state: ConnectionState) => {
+        if (state === "open") {
+          clearTimeout(lostTimer);
+          lostTimer = undefined;
+        } else if (state !== "closed") {
+          lostTimer ??= setTimeout(
+            () => lost(`The PBX has been unreachable for ${Math.round(lostAfterMs / 1000)} s`),
+            lostAfterMs,
+          );
+        }
+      };
       this.on("state", onState);
+      this.client.on("connection", onConnection);
+      if (!this.client.driver.followsEvents()) onConnection("reconnecting");
     });
   }
 

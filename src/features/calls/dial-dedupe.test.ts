@@ -27,6 +27,21 @@ describe("claimDial", () => {
     expect(second.ageMs).toBeLessThan(3000);
   });
 
+  it("the window runs from the outcome (settle), not from the claim", async () => {
+    const dir = recentDialsDir(await stateDir());
+    let clock = 1_000_000_000_000;
+    const now = () => clock;
+    const first = await claimDial({ dir, identity, windowMs: 3000, now });
+    // Back-date the claim as if the click came 5 s ago; the slow PBX answered only now.
+    const clicked = new Date(clock - 5000);
+    const [marker] = await readdir(dir);
+    await utimes(path.join(dir, marker!), clicked, clicked);
+    await first.settle();
+    clock += 1000;
+    const retry = await claimDial({ dir, identity, windowMs: 3000, now });
+    expect(retry.duplicate).toBe(true);
+  });
+
   it("exactly one of many simultaneous claims dials", async () => {
     const dir = recentDialsDir(await stateDir());
     const claims = await Promise.all(

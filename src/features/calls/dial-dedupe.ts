@@ -12,11 +12,14 @@
 // Decisions:
 // - A claim is released (its marker removed) when the call is not placed after all (cancelled
 //   or failed), so clicking again right away retries instead of being ignored.
+// - A claim is settled (its marker's mtime set to now) when the outcome is known, or unknown
+//   (the call may have been placed): the window runs from the PBX's answer, not from the click,
+//   so a slow PBX does not let a repeat through.
 // - Markers older than a week are pruned. Pruning every marker of a number could let two
 //   processes that click that very number during the prune both dial; the window is a few
 //   microseconds once a week, and the price is one extra call.
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, stat, unlink, utimes } from "node:fs/promises";
 import path from "node:path";
 import { isErrnoCode } from "../settings/secure-file.js";
 
@@ -31,6 +34,8 @@ export interface DialClaim {
   ageMs?: number;
   /** Forgets this claim (the call was not placed). A no-op for duplicates. */
   release(): Promise<void>;
+  /** The call was placed (or may have been): the window starts now. A no-op for duplicates. */
+  settle(): Promise<void>;
 }
 
 export interface ClaimOptions {
@@ -49,7 +54,7 @@ export function recentDialsDir(stateDir: string): string {
 /** Claims the right to dial; `duplicate` when this number was claimed within the window. */
 export async function claimDial(options: ClaimOptions): Promise<DialClaim> {
   const noop = async () => undefined;
-  if (options.windowMs <= 0) return { duplicate: false, release: noop };
+  if (options.windowMs <= 0) return { duplicate: false, release: noop, settle: noop };
   const now = options.now ?? Date.now;
   const key = markerKey(options.identity);
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
@@ -62,16 +67,23 @@ export async function claimDial(options: ClaimOptions): Promise<DialClaim> {
       if (mtime === undefined) continue;
       const ageMs = now() - mtime;
       if (ageMs < options.windowMs)
-        return { duplicate: true, ageMs: Math.max(0, ageMs), release: noop };
+        return { duplicate: true, ageMs: Math.max(0, ageMs), release: noop, settle: noop };
     }
     const next = (newest ?? -1) + 1;
     const file = path.join(options.dir, markerName(key, next));
     if (!(await createExclusive(file))) continue;
     await removeOlder(options.dir, names, key, next, now());
-    return { duplicate: false, release: () => unlink(file).catch(() => undefined) };
+    return {
+      duplicate: false,
+      release: () => unlink(file).catch(() => undefined),
+      settle: async () => {
+        const at = new Date(now());
+        await utimes(file, at, at).catch(() => undefined);
+      },
+    };
   }
   // Dozens of processes racing for one number: dial rather than drop the click.
-  return { duplicate: false, release: noop };
+  return { duplicate: false, release: noop, settle: noop };
 }
 
 function markerKey(identity: ClaimOptions["identity"]): string {

@@ -21,10 +21,14 @@ export interface Contact {
   source: string;
 }
 
+import { displayText } from "../display-text.js";
+
 /**
  * Names and numbers end up in terminals, notifications and dmenu lines: one line, control
  * characters and runs of whitespace turned into single spaces.
  */
 export function singleLine(text: string): string {
-  return text.replace(/[\p{Cc}\p{Zl}\p{Zp}\s]+/gu, " ").trim();
+  // Bidi controls and other format characters go too (displayText): a name must not reorder
+  // the number shown next to it.
+  return displayText(text).replace(/\s+/g, " ").trim();
 }

@@ -21,7 +21,12 @@ import { claimDial, recentDialsDir } from "../calls/dial-dedupe.js";
 import { type DialString, keyInHint } from "../calls/dialstring.js";
 import { accountSession, dialStringOptions, placeCall } from "../calls/place-call.js";
 import { plainDialString } from "../calls/plain-number.js";
-import { loadConfig, resolveSettings, type Settings } from "../settings/config.js";
+import {
+  exposedSecretsProblem,
+  loadConfig,
+  resolveSettings,
+  type Settings,
+} from "../settings/config.js";
 import { type AppPaths, appPaths } from "../settings/paths.js";
 import type { SecretStore } from "../settings/secrets.js";
 import { openAppLog, silentLog } from "./app-log.js";
@@ -88,6 +93,8 @@ async function click(
   warn: (warning: string) => void,
 ): Promise<ClickResult> {
   const config = await loadConfig(paths.configFile);
+  const exposed = await exposedSecretsProblem(paths.configFile, config);
+  if (exposed) warn(exposed);
   const settings = resolveSettings({ env: options.env, config });
   if (settings.insecure) facts.insecure = true;
   const dialOptions = dialStringOptions(settings);
@@ -137,6 +144,7 @@ async function click(
       },
     });
     Object.assign(facts, { via: placed.via, device: placed.deviceName, callId: placed.id });
+    await claim.settle(); // the window runs from the answer: a slow PBX lets no repeat through
     return placed.duplicate
       ? alreadyCalling(describeCallee(placed.display, name))
       : {
@@ -145,8 +153,10 @@ async function click(
           exitCode: 0,
         };
   } catch (error) {
-    // Not dialled after all: the next click must not be taken for a repeat.
-    await claim.release();
+    // Not dialled after all: the next click must not be taken for a repeat. An unknown outcome
+    // (the call may have been placed) counts as dialled.
+    if ((error as { code?: unknown }).code === "outcome_unknown") await claim.settle();
+    else await claim.release();
     throw error;
   }
 }

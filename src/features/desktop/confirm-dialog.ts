@@ -15,6 +15,7 @@
 
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { displayText } from "../display-text.js";
 import { appleScriptString } from "./applescript.js";
 import { escapeMarkup, notify, runDesktopTool } from "./notify.js";
 
@@ -42,6 +43,7 @@ export async function confirmCall(
 ): Promise<ConfirmResult> {
   const platform = options.platform ?? process.platform;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  question = displayText(question);
   if (platform === "darwin") return askMacos(question, options.env, timeoutMs);
   if (platform === "win32") return { answer: "unavailable", via: "none on Windows yet" };
   for (const ask of [askZenity, askKdialog]) {

@@ -181,6 +181,31 @@ describe("handOffCall", () => {
     });
   });
 
+  it("a gateway that takes the request and drops it: the call may have been placed (exit 5)", async () => {
+    const home = await tempHome();
+    cleanups.push(home.remove);
+    const paths = appPaths(home.env);
+    const socketPath = gatewaySocketPath(paths)!;
+    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    // Reads the request, then the connection goes (a gateway that crashed while dialling).
+    const server = createServer((socket) => socket.once("data", () => socket.destroy()));
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+    await writeFile(
+      path.join(paths.configDir, "gateway-tokens"),
+      "100=d3x_some-token-of-enough-length\n",
+      { mode: 0o600 },
+    );
+    const error = await handOffCall({ paths, extension: "100", request: { to: "1" } }).then(
+      () => undefined,
+      (e: Error & { code?: string; exitCode?: number }) => e,
+    );
+    expect(error?.code).toBe("outcome_unknown");
+    expect(error?.exitCode).toBe(5);
+    expect(error?.message).toContain("the call may have been placed; check your phone");
+  });
+
   it("gives the token only to a socket of this user's in a directory closed to others", async () => {
     const home = await tempHome();
     cleanups.push(home.remove);

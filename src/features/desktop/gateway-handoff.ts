@@ -11,7 +11,7 @@
 import { lstat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import path from "node:path";
-import { Dial3cxError, type ErrorCode, EXIT_CODES, NetworkError } from "../../errors.js";
+import { Dial3cxError, type ErrorCode, EXIT_CODES, OutcomeUnknownError } from "../../errors.js";
 import { readTokens, tokensFile } from "../settings/gateway-tokens.js";
 import type { AppPaths } from "../settings/paths.js";
 
@@ -255,9 +255,10 @@ function requestOverSocket(
   });
 }
 
-function lostAnswer(error: Error): NetworkError {
-  return new NetworkError(
-    `The gateway took the call request but gave no answer (${describe(error)}): check \`dial3cx status\` before calling again.`,
+/** Sent, but no answer: the gateway may have placed the call (never handed to a session). */
+function lostAnswer(error: Error): OutcomeUnknownError {
+  return new OutcomeUnknownError(
+    `The gateway took the call request but gave no answer (${describe(error)})`,
     { cause: error },
   );
 }

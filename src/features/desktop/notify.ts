@@ -9,6 +9,7 @@
 //   from vCards and the PBX phone book.
 // - Arguments follow `--`, so a summary or body that starts with "-" is never read as an option.
 import { execFile } from "node:child_process";
+import { displayText } from "../display-text.js";
 import { withoutSecrets } from "../settings/secrets.js";
 import { appleScriptString } from "./applescript.js";
 
@@ -82,14 +83,14 @@ export function notifySendArgs(notification: Notification): string[] {
     args.push(`--action=${action.id}=${action.label}`);
   // --action implies --wait in libnotify 0.8; older versions need it said.
   if (notification.actions?.length) args.push("--wait");
-  args.push("--", notification.summary);
-  if (notification.body) args.push(escapeMarkup(notification.body));
+  args.push("--", displayText(notification.summary));
+  if (notification.body) args.push(escapeMarkup(displayText(notification.body)));
   return args;
 }
 
 function osascriptArgs(notification: Notification): string[] {
-  const body = notification.body ?? "";
-  const script = `display notification ${appleScriptString(body)} with title ${appleScriptString(APP_NAME)} subtitle ${appleScriptString(notification.summary)}`;
+  const body = displayText(notification.body ?? "");
+  const script = `display notification ${appleScriptString(body)} with title ${appleScriptString(APP_NAME)} subtitle ${appleScriptString(displayText(notification.summary))}`;
   return ["-e", script];
 }
 

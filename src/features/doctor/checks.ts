@@ -3,6 +3,8 @@
 // web-client driver, the Call Control driver), which are skipped after a failure, and the fix
 // named for each failure. Careful with the PBX: the version is told without logging in, and the
 // configured password is sent once (3CX blocks addresses after failed logins).
+import { request as httpRequest } from "node:http";
+import path from "node:path";
 import { callControlProblem } from "../../drivers/callcontrol/api.js";
 import {
   CallControlDriver,
@@ -24,6 +26,7 @@ import { Dial3cxError, NoDeviceError, NotLoggedInError, TlsError } from "../../e
 import { accountName, apiClientLogin, callControlCredentials } from "../calls/account.js";
 import { describeDevice } from "../calls/devices.js";
 import type { Settings } from "../settings/config.js";
+import { appPaths } from "../settings/paths.js";
 import {
   keyringStore,
   type PasswordSource,
@@ -83,7 +86,11 @@ export async function diagnose(
     settings = requireConnection(await input.loadSettings());
     return describeSettings(settings);
   });
-  if (!settings) return finish(checks, undefined, null);
+  const done = async (found: Settings | undefined, driver: Parameters<typeof finish>[2]) => {
+    await run("gateway", () => checkGateway(input.env, options.timeoutMs ?? 10_000));
+    return finish(checks, found, driver);
+  };
+  if (!settings) return done(undefined, null);
   const state: RunState = {
     input,
     settings,
@@ -92,7 +99,7 @@ export async function diagnose(
     store: options.store ?? keyringStore(),
   };
   try {
-    if (!(await infrastructureChecks(state, run, skip))) return finish(checks, settings, null);
+    if (!(await infrastructureChecks(state, run, skip))) return done(settings, null);
     await webClientChecks(state, run, skip);
     let callControlOk = false;
     await run("callcontrol", async () => {
@@ -100,10 +107,58 @@ export async function diagnose(
       callControlOk = typeof outcome === "string";
       return outcome;
     });
-    return finish(checks, settings, selectedDriver(settings, callControlOk, state.webClientOk));
+    return done(settings, selectedDriver(settings, callControlOk, state.webClientOk));
   } finally {
     await state.webClient?.close();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The running gateway
+
+/**
+ * A `dial3cx serve` on this account's unix socket, asked through /healthz (no token): whether
+ * the PBX refused its login, in which case it sends no login until the password is fixed.
+ */
+async function checkGateway(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Outcome> {
+  const runtimeDir = appPaths(env).runtimeDir;
+  if (runtimeDir === undefined) return { skip: "no XDG_RUNTIME_DIR, so no gateway socket" };
+  // The name `dial3cx serve` gives its socket (gateway/server.ts SOCKET_FILE_NAME).
+  const socketPath = path.join(runtimeDir, "gateway.sock");
+  const health = await new Promise<{ loginRefused?: unknown } | undefined>((resolve) => {
+    const request = httpRequest(
+      { socketPath, path: "/healthz", headers: { host: "localhost" }, timeout: timeoutMs },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () => {
+          try {
+            resolve(JSON.parse(text) as { loginRefused?: unknown });
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
+    request.on("timeout", () => request.destroy());
+    request.on("error", () => resolve(undefined));
+    request.end();
+  });
+  if (!health) return { skip: "no gateway running (dial3cx serve)" };
+  const refused = Number(health.loginRefused ?? 0);
+  if (refused > 0) {
+    throw new CheckFailed(
+      new Dial3cxError(
+        "auth_failed",
+        `the running gateway's PBX login was refused (${refused} extension${refused === 1 ? "" : "s"}): it logs in again only with another password`,
+      ),
+      "fix the password (dial3cx login or password_command), then POST /v1/accounts/<extension>/retry with its token, or restart dial3cx serve; GET /v1/status says why",
+    );
+  }
+  return "running, logged in";
 }
 
 // ---------------------------------------------------------------------------------------------

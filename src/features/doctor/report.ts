@@ -14,7 +14,8 @@ export type CheckId =
   | "websocket"
   | "devices"
   | "webclient"
-  | "callcontrol";
+  | "callcontrol"
+  | "gateway";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
@@ -51,6 +52,7 @@ export const TITLES: Record<CheckId, string> = {
   devices: "Devices",
   webclient: "Web-client driver",
   callcontrol: "Call Control driver",
+  gateway: "Gateway",
 };
 
 /** A failed check: the error, and the fix to name for it (if any). */

@@ -6,7 +6,7 @@
 // the app's paths, secrets, secure files, the state cache, regions, the certificate pin and the
 // gateway's token store. May use: errors.ts and, for the certificate, the drivers' http, probe
 // and tls; no other feature.
-import { realpath, rename } from "node:fs/promises";
+import { realpath, rename, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parse, stringify, TomlError } from "smol-toml";
@@ -413,6 +413,32 @@ export async function loadConfig(filePath: string): Promise<Config> {
   const document = parseToml(source, filePath);
   const config = await validateConfig(document, source, filePath);
   return resolveConfigPaths(config, path.dirname(filePath));
+}
+
+/**
+ * A config file that holds secrets (webhook URLs carry their own tokens; a password_command names
+ * where the password lives and runs as the user) but that other users can read or change: the
+ * problem, in one line with the fix, else undefined. The CLI warns; the gateway refuses to start.
+ */
+export async function exposedSecretsProblem(
+  filePath: string,
+  config: Config,
+): Promise<string | undefined> {
+  if (process.platform === "win32") return undefined;
+  const secrets = [
+    ...((config.webhooks?.length ?? 0) > 0 ? ["webhooks"] : []),
+    ...(config.password_command ? ["password_command"] : []),
+  ];
+  if (secrets.length === 0) return undefined;
+  let mode: number;
+  try {
+    mode = (await stat(filePath)).mode;
+  } catch {
+    return undefined;
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  const shown = (mode & 0o777).toString(8).padStart(4, "0");
+  return `${filePath} holds ${secrets.join(" and ")} but other users can read it (mode ${shown}): run chmod 600 ${filePath}, and replace the webhook URLs' secrets if others may have read them`;
 }
 
 async function readConfigText(filePath: string): Promise<string | undefined> {

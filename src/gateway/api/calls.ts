@@ -1,6 +1,8 @@
 // The gateway API's call routes: place a call (POST /v1/calls: 201 for a call placed now, 200 with
-// the first call for a repeat within the dedupe window; rate limited), list, read, hang up.
+// the first call for a repeat within the dedupe window, the first answer again for a repeated
+// Idempotency-Key; rate limited), list, read, hang up.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { BadInputError, DeviceNotFoundError, NoDeviceError } from "../../errors.js";
 import { isNameQuery } from "../../features/calls/callee.js";
 import type { Call, Dial3cxClient } from "../../features/calls/client.js";
@@ -10,12 +12,13 @@ import { numbersForName } from "../../features/contacts/contact-names.js";
 import { loadAllContacts } from "../../features/contacts/index.js";
 import type { ServedAccount } from "../accounts.js";
 import { callView } from "../events.js";
-import { requireJson } from "../security.js";
+import { requireJson, type StoredAnswer, validIdempotencyKey } from "../security.js";
 import { foldingPhoneBookOf } from "./contacts.js";
 import { type ApiOptions, actingAccount, type GatewayEnv, type PlacedCall } from "./context.js";
-import { ApiProblem } from "./errors.js";
+import { ApiProblem, errorFor } from "./errors.js";
 import {
   BEARER,
+  CALL_ERRORS,
   CallIdParams,
   CallSchema,
   COMMON_ERRORS,
@@ -33,6 +36,13 @@ const makeCallRoute = createRoute({
   security: BEARER,
   middleware: [requireJson<GatewayEnv>()] as const,
   request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({
+        description:
+          "Any 1–255 visible ASCII characters, new for each call: a repeat with the same key within 10 minutes gets the first answer again and never dials twice.",
+        example: "crm-click-4711",
+      }),
+    }),
     body: { required: true, content: { "application/json": { schema: MakeCallSchema } } },
   },
   responses: {
@@ -44,7 +54,7 @@ const makeCallRoute = createRoute({
       description: "The same number was called within the dedupe window: the earlier call.",
       content: { "application/json": { schema: PlacedCallSchema } },
     },
-    ...errorResponses(...COMMON_ERRORS, ...PBX_ERRORS, 400, 409, 413, 415, 422, 429),
+    ...errorResponses(...COMMON_ERRORS, ...CALL_ERRORS, 400, 409, 413, 415, 422, 429),
   },
 });
 
@@ -91,9 +101,11 @@ const hangupRoute = createRoute({
 export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
   const callIdWaitMs = options.callIdWaitMs ?? 3000;
 
-  app.openapi(makeCallRoute, async (c) => {
-    const body = c.req.valid("json");
-    const account = actingAccount(c, body.extension);
+  const placeCall = async (
+    c: Context<GatewayEnv>,
+    body: z.infer<typeof MakeCallSchema>,
+    account: ServedAccount,
+  ): Promise<Response> => {
     const client = account.client;
     // Parse and choose before the dedupe and the rate limit: bad input never counts as a call.
     const to = await resolveTo(account, body.to);
@@ -119,6 +131,32 @@ export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions)
     return duplicate
       ? c.json(placedCallJson(result, true), 200)
       : c.json(placedCallJson(result, false), 201);
+  };
+
+  app.openapi(makeCallRoute, async (c) => {
+    const body = c.req.valid("json");
+    const account = actingAccount(c, body.extension);
+    const key = c.req.header("idempotency-key");
+    if (key === undefined || !options.idempotency)
+      return (await placeCall(c, body, account)) as never;
+    if (!validIdempotencyKey(key)) {
+      throw new ApiProblem(
+        400,
+        "usage",
+        "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces).",
+      );
+    }
+    const { answer, replayed } = await options.idempotency.run(
+      `${account.extension}\n${key}`,
+      JSON.stringify([body.to, body.device ?? null]),
+      async () => {
+        const response = await placeCall(c, body, account).catch((error: Error) =>
+          errorFor(error, options.logger),
+        );
+        return storedAnswer(response);
+      },
+    );
+    return replayAnswer(answer, replayed) as never;
   });
 
   app.openapi(listCallsRoute, (c) => {
@@ -210,6 +248,20 @@ function placedCallJson(placed: PlacedCall, duplicate: boolean) {
     state: placed.call.state,
     duplicate,
   };
+}
+
+async function storedAnswer(response: Response): Promise<StoredAnswer> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, body: await response.text(), headers };
+}
+
+function replayAnswer(answer: StoredAnswer, replayed: boolean): Response {
+  const headers = new Headers(answer.headers);
+  if (replayed) headers.set("idempotent-replayed", "true");
+  return new Response(answer.body, { status: answer.status, headers });
 }
 
 /** Waits (bounded) until the PBX has shown the call, so the answer can carry its id. */

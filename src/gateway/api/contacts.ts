@@ -8,6 +8,7 @@ import {
   type PhoneBookLookup,
   searchContacts,
 } from "../../features/contacts/index.js";
+import { displayText, displayTextOf } from "../../features/display-text.js";
 import type { ServedAccount } from "../accounts.js";
 import { actingAccount, type GatewayEnv } from "./context.js";
 import {
@@ -54,8 +55,8 @@ export function addContactRoutes(app: OpenAPIHono<GatewayEnv>): void {
     const contacts = matches.map((m) => ({
       // One id per number: a contact with three numbers is three entries.
       id: numberId(m.contact, m.number),
-      name: m.contact.name,
-      organization: m.contact.organization ?? null,
+      name: displayText(m.contact.name),
+      organization: displayTextOf(m.contact.organization ?? null),
       number: m.number.value,
       numberType: m.number.type,
       // "vcard:<path>" would show the server's file layout to every token holder.

@@ -10,7 +10,7 @@ import type { CallerNameResolver } from "../../features/contacts/caller-name.js"
 import type { TokenRegistry } from "../../features/settings/gateway-tokens.js";
 import type { AccountPool, ServedAccount } from "../accounts.js";
 import type { EventHub } from "../events.js";
-import type { CallDeduper, RateLimiter, TransportBindings } from "../security.js";
+import type { CallDeduper, IdempotencyStore, RateLimiter, TransportBindings } from "../security.js";
 import { ApiProblem } from "./errors.js";
 
 export type GatewayEnv = {
@@ -33,9 +33,13 @@ export interface ApiOptions {
   logger: Logger;
   rateLimiter: RateLimiter;
   deduper: CallDeduper<PlacedCall>;
+  /** Answers of POST /v1/calls by Idempotency-Key (10 minutes). */
+  idempotency?: IdempotencyStore;
   allowedHosts: ReadonlySet<string>;
   selfOrigins: ReadonlySet<string>;
   allowedOrigins: ReadonlySet<string>;
+  /** Event streams one token may have open at once (default 20). */
+  maxStreamsPerToken?: number;
   /** SSE keep-alive comment interval (default 15 s). */
   keepAliveMs?: number;
   /** How long POST /v1/calls waits for the PBX to show the call's id (default 3 s). */

@@ -1,9 +1,11 @@
 // The gateway API's events route: Server-Sent Events for the extension's calls and devices
-// (GET /v1/events), followed from the event hub until the client goes away or the gateway stops.
+// (GET /v1/events), followed from the event hub until the client goes away or the gateway stops;
+// at most 20 open at once per token.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { EVENT_TYPES, type EventHub } from "../events.js";
 import { type ApiOptions, actingAccount, type GatewayEnv } from "./context.js";
+import { ApiProblem } from "./errors.js";
 import { BEARER, COMMON_ERRORS, ExtensionQuery, errorResponses } from "./schemas.js";
 
 const eventsRoute = createRoute({
@@ -18,16 +20,34 @@ const eventsRoute = createRoute({
       description: "An event stream that stays open.",
       content: { "text/event-stream": { schema: z.string() } },
     },
-    ...errorResponses(...COMMON_ERRORS, 400),
+    ...errorResponses(...COMMON_ERRORS, 400, 429),
   },
 });
 
 export function addEventRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions): void {
+  const openStreams = new Map<string, number>();
+  const maxStreams = options.maxStreamsPerToken ?? 20;
   app.openapi(eventsRoute, (c) => {
     const account = actingAccount(c, c.req.valid("query").extension);
-    return streamSSE(c, (stream) =>
-      followEvents(stream, account.extension, options.hub, options.keepAliveMs ?? 15_000),
-    );
+    const open = openStreams.get(account.extension) ?? 0;
+    if (open >= maxStreams) {
+      throw new ApiProblem(
+        429,
+        "too_many_streams",
+        `At most ${maxStreams} event streams per token: close one first.`,
+        { "retry-after": "5" },
+      );
+    }
+    openStreams.set(account.extension, open + 1);
+    return streamSSE(c, async (stream) => {
+      try {
+        await followEvents(stream, account.extension, options.hub, options.keepAliveMs ?? 15_000);
+      } finally {
+        const left = (openStreams.get(account.extension) ?? 1) - 1;
+        if (left > 0) openStreams.set(account.extension, left);
+        else openStreams.delete(account.extension);
+      }
+    });
   });
 }
 

@@ -26,8 +26,13 @@ const healthRoute = createRoute({
   security: [],
   responses: {
     200: {
-      description: "The gateway is running.",
-      content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } },
+      description:
+        "The gateway is running. `loginRefused` counts the served extensions whose PBX login was refused (no call can be placed for them until the password is fixed and POST /v1/accounts/{extension}/retry).",
+      content: {
+        "application/json": {
+          schema: z.object({ ok: z.literal(true), loginRefused: z.number().int() }),
+        },
+      },
     },
   },
 });
@@ -62,11 +67,14 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
 
   addCallRoutes(app, options);
   addDeviceRoutes(app);
-  addStatusRoutes(app);
+  addStatusRoutes(app, options);
   addContactRoutes(app);
   addEventRoutes(app, options);
   addHistoryRoutes(app, options);
-  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(healthRoute, (c) => {
+    const loginRefused = options.accounts.list().filter((a) => a.client.loginRefused()).length;
+    return c.json({ ok: true as const, loginRefused }, 200);
+  });
   addStaticRoutes(app, options.webDir);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

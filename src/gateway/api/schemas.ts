@@ -92,6 +92,10 @@ export const StatusSchema = z
     devices: z.number(),
     calls: z.number(),
     version: z.string(),
+    loginRefused: z.object({ since: z.string(), message: z.string() }).nullable().openapi({
+      description:
+        "Set while the PBX's refusal of the gateway's login keeps it from logging in again: fix the password, then POST /v1/accounts/{extension}/retry.",
+    }),
   })
   .openapi("Status");
 
@@ -136,10 +140,11 @@ export const ERROR_DOCS: Record<number, string> = {
   415: "`unsupported_media_type`: the body is not application/json.",
   421: "`forbidden_host`: the Host header is not this gateway's (DNS rebinding protection).",
   422: "`device_not_found`: no device (or several) match `device`; `rejected`: the PBX refused the request.",
-  429: "`rate_limited`: too many calls for this token; wait Retry-After seconds.",
+  429: "`rate_limited`: too many calls for this token; wait Retry-After seconds. `too_many_streams`: this token has 20 event streams open.",
   500: "`internal` or `config`.",
-  502: "`auth`, `blocked`, `two_factor_required`, `not_logged_in`: the gateway's PBX login failed; `tls`, `protocol`: the PBX answered something unusable.",
-  503: "`pbx_unreachable`: the PBX cannot be reached.",
+  502: "`auth`, `blocked`, `two_factor_required`, `not_logged_in`: the gateway's PBX login failed; `auth_failed`: the PBX refused the login earlier and the gateway will not log in again until the credentials change (then POST /v1/accounts/{extension}/retry); `tls`, `protocol`: the PBX answered something unusable.",
+  503: "`pbx_unreachable`: the PBX cannot be reached; nothing was carried out.",
+  504: "`outcome_unknown`: the request reached the PBX but no readable answer came back: the call may have been placed. Check the phone before trying again.",
 };
 
 export function errorResponses<S extends number>(...statuses: S[]) {
@@ -160,4 +165,5 @@ export function errorResponses<S extends number>(...statuses: S[]) {
 /** Errors any authenticated route can answer. */
 export const COMMON_ERRORS = [401, 403, 421, 500] as const;
 export const PBX_ERRORS = [502, 503] as const;
+export const CALL_ERRORS = [502, 503, 504] as const;
 export const BEARER = [{ bearer: [] }];
