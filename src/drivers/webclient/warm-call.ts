@@ -19,17 +19,30 @@ export async function postMakeCall(
   destination: string,
   deviceId: string | undefined,
 ): Promise<"placed" | "session-expired"> {
-  const response = await http.request("POST", MYPHONE_PATH, {
-    headers: myPhoneHeaders(sessionKey),
-    body: encodeMakeCall(destination, deviceId),
-  });
-  if (isSessionExpired(response.status, response.body)) return "session-expired";
-  assertMyPhoneStatus(response.status);
-  if (readAckSuccess(response.body) === true) return "placed";
-  const [{ decodeMessage }, { assertAcknowledged }] = await Promise.all([
-    import("../../protocol/codec.js"),
-    import("./myphone-api.js"),
-  ]);
-  assertAcknowledged(decodeMessage(response.body), `the call to ${destination}`);
-  return "placed";
+  const what = `the call to ${destination}`;
+  try {
+    const response = await http.request("POST", MYPHONE_PATH, {
+      headers: myPhoneHeaders(sessionKey),
+      body: encodeMakeCall(destination, deviceId),
+    });
+    if (isSessionExpired(response.status, response.body)) return "session-expired";
+    assertMyPhoneStatus(response.status);
+    if (readAckSuccess(response.body) === true) return "placed";
+    const [{ decodeMessage, isMessage }, { assertAcknowledged }, { UnreadableAnswer }] =
+      await Promise.all([
+        import("../../protocol/codec.js"),
+        import("./myphone-api.js"),
+        import("../outcome.js"),
+      ]);
+    const answer = decodeMessage(response.body);
+    if (!isMessage(answer, 207)) {
+      throw new UnreadableAnswer(`The PBX answered MakeCall with message ${answer.id}.`);
+    }
+    assertAcknowledged(answer, what);
+    return "placed";
+  } catch (error) {
+    // Sent, but no (readable) answer: it may have been placed, as in WebClientDriver.makeCall.
+    const { callOutcome } = await import("../outcome.js");
+    throw callOutcome(error, what);
+  }
 }
