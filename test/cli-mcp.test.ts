@@ -100,6 +100,7 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect([...byName.keys()].sort()).toEqual([
       "call",
+      "call_history",
       "get_status",
       "hang_up",
       "list_calls",
@@ -111,7 +112,13 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
       expect(tool.inputSchema.type).toBe("object");
       expect(tool.outputSchema?.type).toBe("object");
     }
-    for (const name of ["search_contacts", "list_devices", "get_status", "list_calls"]) {
+    for (const name of [
+      "search_contacts",
+      "list_devices",
+      "get_status",
+      "list_calls",
+      "call_history",
+    ]) {
       expect(byName.get(name)?.annotations?.readOnlyHint).toBe(true);
     }
     expect(byName.get("call")?.annotations).toMatchObject({
@@ -263,6 +270,40 @@ describe.concurrent("dial3cx mcp", { timeout: 60_000 }, () => {
     const listed = await mcp.tool("list_calls");
     const { callId } = result.structuredContent as { callId: string };
     expect(listed.structuredContent).toMatchObject({ calls: [{ id: callId, incoming: false }] });
+  });
+
+  test("call_history: missed calls, and call back offered only for numbers", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const { sim, env } = await startSimAndHome(onTestFinished);
+    for (const from of ["+44 20 7946 0001", "anonymous"]) {
+      const response = await fetch(new URL("/__sim/calls", sim.url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ from, to: "100", hangupAfter: 20 }),
+      });
+      expect(response.ok).toBe(true);
+    }
+    const mcp = await startMcp(env, onTestFinished);
+    let calls: { number: string; missed: boolean; callback: boolean }[] = [];
+    const deadline = Date.now() + 10_000;
+    while (calls.length < 2 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const result = await mcp.tool("call_history", { missed_only: true });
+      expect(result.isError).toBeFalsy();
+      calls = (result.structuredContent as { calls: typeof calls }).calls;
+    }
+    expect(calls).toHaveLength(2);
+    expect(calls.every((call) => call.missed)).toBe(true);
+    const byNumber = new Map(calls.map((call) => [call.number, call.callback]));
+    expect(byNumber.get("anonymous")).toBe(false);
+    expect([...byNumber.entries()].filter(([n]) => n !== "anonymous")).toEqual([
+      ["+44 20 7946 0001", true],
+    ]);
+    expect(await makeCalls(sim)).toBe(0);
+    const bad = await mcp.tool("call_history", { limit: 0 });
+    expect(bad.isError).toBe(true);
   });
 
   test("call: the user declines and nothing is placed", async ({ expect, onTestFinished }) => {

@@ -1,7 +1,7 @@
 // Shared set-up for the desktop-integration end-to-end tests: a config file, vCard address books
 // in the layout vdirsyncer writes (cards in vCard 2.1, 3.0 and 4.0), stand-ins for notify-send
 // and friends first on PATH, and a gateway on a unix socket in the test's runtime directory.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
   type StandIn,
@@ -16,7 +16,9 @@ import type { Cleanup, TempHome } from "./cli-helpers.js";
 
 export async function writeConfig(home: TempHome, toml: string): Promise<void> {
   await mkdir(dirname(home.configFile), { recursive: true });
-  await writeFile(home.configFile, toml);
+  // 0600 as `dial3cx login` writes it: a password_command or webhooks readable by others warn.
+  await writeFile(home.configFile, toml, { mode: 0o600 });
+  await chmod(home.configFile, 0o600);
 }
 
 /** One contact in each vCard version, as address books "work" and "private" under `dir`. */

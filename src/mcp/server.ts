@@ -16,6 +16,7 @@ import { VERSION } from "../version.js";
 import { McpSession } from "./session.js";
 import {
   type Confirmation,
+  callHistoryTool,
   callTool,
   DetailedError,
   getStatusTool,
@@ -184,6 +185,20 @@ const outputs = {
     duplicate: z.boolean().optional().describe("The same number was called moments ago"),
   },
   hang_up: { hungUp: z.array(z.string()) },
+  call_history: {
+    calls: z.array(
+      z.object({
+        direction: z.enum(["incoming", "outgoing", "unknown"]),
+        missed: z.boolean(),
+        number: z.string().describe("The other party as the PBX shows it (may be `anonymous`)"),
+        name: z.string().optional(),
+        time: z.string().optional(),
+        durationSeconds: z.number().optional(),
+        source: z.enum(["pbx", "journal"]),
+        callback: z.boolean().describe("Whether the number can be called back"),
+      }),
+    ),
+  },
 };
 
 type Handler<A> = (context: ToolContext, args: A) => Promise<ToolAnswer>;
@@ -271,6 +286,22 @@ function registerTools(
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     withoutArgs(listCallsTool),
+  );
+
+  server.registerTool(
+    "call_history",
+    {
+      title: "Call history",
+      description:
+        "Recent calls of the user's extension, newest first: direction, missed or not, the other party's number and name, time. `callback` says whether a number can be called back (pass it to `call`).",
+      inputSchema: {
+        missed_only: z.boolean().optional().describe("Only calls nobody answered"),
+        limit: z.number().int().min(1).max(100).optional().describe("At most this many (20)"),
+      },
+      outputSchema: outputs.call_history,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    run(callHistoryTool),
   );
 
   server.registerTool(

@@ -16,10 +16,12 @@
 //   by the setting, or "ask" on a host that cannot ask, is a tool error that says how to allow it.
 // - Names with control characters are refused like numbers with them, not looked up.
 import { BadInputError, Dial3cxError } from "../errors.js";
+import { isCallbackable } from "../features/calls/callback.js";
 import { describeCallee, isNameQuery } from "../features/calls/callee.js";
 import type { CallInfo, Dial3cxClient } from "../features/calls/client.js";
 import { deviceView } from "../features/calls/devices.js";
 import { type DialString, parseDialString } from "../features/calls/dialstring.js";
+import type { CallHistoryEntry } from "../features/calls/history.js";
 import { dialStringOptions, type PlacedCall, placeCall } from "../features/calls/place-call.js";
 import {
   foldingPhoneBook,
@@ -27,6 +29,7 @@ import {
   numbersForName,
 } from "../features/contacts/contact-names.js";
 import { type ContactMatch, loadAllContacts, searchContacts } from "../features/contacts/index.js";
+import { displayText } from "../features/display-text.js";
 import type { Settings } from "../features/settings/config.js";
 import type { AppPaths } from "../features/settings/paths.js";
 import type { McpSession } from "./session.js";
@@ -189,6 +192,40 @@ export async function listCallsTool(context: ToolContext): Promise<ToolAnswer> {
 function callLine(call: CallInfo): string {
   const who = call.name ? `${call.name} (${call.number})` : call.number;
   return `#${call.id} ${call.state} ${call.incoming ? "from" : "to"} ${who}`;
+}
+
+// ---- call_history -----------------------------------------------------------------------------
+
+export async function callHistoryTool(
+  context: ToolContext,
+  args: { missed_only?: boolean; limit?: number },
+): Promise<ToolAnswer> {
+  const client = await context.session.client();
+  const entries = await client.callHistory({
+    missed: args.missed_only === true,
+    limit: args.limit,
+  });
+  // Only a number can be called back: never `anonymous`, an empty caller id or a SIP URI.
+  const calls = entries.map((entry) => ({
+    ...entry,
+    name: entry.name === undefined ? undefined : displayText(entry.name),
+    callback: isCallbackable(entry.number),
+  }));
+  const text =
+    calls.length === 0
+      ? args.missed_only
+        ? "No missed calls."
+        : "No calls in the history."
+      : calls.map(historyLine).join("\n");
+  return { text, data: { calls } };
+}
+
+function historyLine(entry: CallHistoryEntry & { callback: boolean }): string {
+  const kind = entry.missed ? "missed" : entry.direction;
+  const who = entry.name
+    ? `${entry.name} (${entry.number || "no caller id"})`
+    : entry.number || "no caller id";
+  return [entry.time ?? "", kind, who].filter(Boolean).join(" ");
 }
 
 // ---- call -----------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ describe("doctor: what the PBX showed", () => {
       "websocket",
       "devices",
       "callcontrol",
+      "gateway", // none running
     ]);
     const check = report.checks.find((c) => c.id === "webclient");
     expect(check?.status).toBe("pass");
