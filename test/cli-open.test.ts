@@ -120,7 +120,9 @@ describe.concurrent("dial3cx open", () => {
     expect,
     onTestFinished,
   }) => {
-    const { sim, notifySend, env } = await withNotifySend(onTestFinished);
+    const { sim, home, notifySend, env } = await withNotifySend(onTestFinished);
+    // A window no loaded test machine outlasts: the third click must fall inside it.
+    await writeConfig(home, "dedupe_seconds = 60\n");
     const runs = await Promise.all([
       runCli(["open", ADA], { env }),
       runCli(["open", ADA], { env }),

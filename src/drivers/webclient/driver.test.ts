@@ -280,8 +280,9 @@ describe("session expiring mid-use", () => {
         ...renewal,
         `${MYPHONE}#119 200`,
       ]);
+      // One call; on a loaded machine the simulator may already have answered it.
       expect(await simCalls(pbx.wire)).toMatchObject([
-        { destination: DESTINATION, state: "dialing" },
+        { destination: DESTINATION, state: expect.stringMatching(/^(dialing|connected)$/) },
       ]);
     });
   }
