@@ -287,18 +287,8 @@ view.dialForm.addEventListener("submit", (event) => {
   showMessage(view.dialError, undefined);
   view.callButton.disabled = true;
   view.callButton.textContent = "Calling…";
-  const body: { to: string; device?: string } = { to };
-  if (view.device.value) body.device = view.device.value;
   void guarded(
-    async () => {
-      const placed = await api<PlacedCall>("/v1/calls", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: session.signal,
-      });
-      notePlacedCall(placed);
-    },
+    () => postCall(to),
     (error) => {
       showMessage(view.dialError, error.message);
       view.number.focus();
@@ -617,21 +607,24 @@ function missedItem(entry: HistoryEntry): HTMLLIElement {
   return item;
 }
 
+/** POST /v1/calls on the chosen device; the placed call joins the list. */
+async function postCall(to: string): Promise<void> {
+  const body: { to: string; device?: string } = { to };
+  if (view.device.value) body.device = view.device.value;
+  const placed = await api<PlacedCall>("/v1/calls", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: session.signal,
+  });
+  notePlacedCall(placed);
+}
+
 function callBack(entry: HistoryEntry, button: HTMLButtonElement): void {
   button.disabled = true;
   button.textContent = "Calling…";
-  const body: { to: string; device?: string } = { to: entry.number };
-  if (view.device.value) body.device = view.device.value;
   void guarded(
-    async () => {
-      const placed = await api<PlacedCall>("/v1/calls", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: session.signal,
-      });
-      notePlacedCall(placed);
-    },
+    () => postCall(entry.number),
     (error) => showMessage(view.missedStatus, error.message),
   ).finally(() => {
     button.disabled = false;
