@@ -33,6 +33,8 @@ export interface Context {
   io: Io;
   settings: Settings;
   paths: AppPaths;
+  /** Why the config file's secrets are readable by others: said once the command goes ahead. */
+  exposedSecrets?: string;
 }
 
 /** What a config file with secrets that others can read means: a warning, or (gateway) an error. */
@@ -46,11 +48,11 @@ export async function loadContext(
   options: ContextOptions = {},
 ): Promise<Context> {
   const context = await readContext(flags, io, options);
-  if (context.settings.insecure) warnInsecure(io);
+  warnAbout(context);
   return context;
 }
 
-/** The context without the --insecure warning (the fast path says it once it takes the call). */
+/** The context with its warnings not yet said (the fast path says them once it takes the call). */
 export async function readContext(
   flags: ConnectionFlags,
   io: Io,
@@ -60,7 +62,6 @@ export async function readContext(
   const config = await loadConfig(paths.configFile);
   const exposed = await exposedSecretsProblem(paths.configFile, config);
   if (exposed && exposedSecrets === "refuse") throw new ConfigError(exposed);
-  if (exposed) io.stderr.write(`dial3cx: warning: ${exposed}\n`);
   const settings = resolveSettings({
     flags: {
       pbx: flags.pbx,
@@ -75,10 +76,17 @@ export async function readContext(
     env: io.env,
     config,
   });
-  return { io, settings, paths };
+  return { io, settings, paths, ...(exposed ? { exposedSecrets: exposed } : {}) };
 }
 
-export function warnInsecure(io: Io): void {
+/** What a command says before it goes ahead: secrets others can read, TLS checks turned off. */
+export function warnAbout(context: Context): void {
+  if (context.exposedSecrets)
+    context.io.stderr.write(`dial3cx: warning: ${context.exposedSecrets}\n`);
+  if (context.settings.insecure) warnInsecure(context.io);
+}
+
+function warnInsecure(io: Io): void {
   io.stderr.write(
     "WARNING: TLS certificate verification is OFF (--insecure). Anyone on the network path can read your PBX session. Pin the certificate instead: dial3cx login.\n",
   );

@@ -9,7 +9,7 @@
 // says. Once the call is ours, errors are reported as runCommand reports them.
 import { accountSession, dialStringOptions, placeCall } from "../features/calls/place-call.js";
 import { plainDialString } from "../features/calls/plain-number.js";
-import { accountOptions, type Context, processIo, readContext, warnInsecure } from "./context.js";
+import { accountOptions, type Context, processIo, readContext, warnAbout } from "./context.js";
 import { printPlaced } from "./print-placed.js";
 import { startProgress } from "./progress.js";
 import { reportError } from "./report-error.js";
@@ -49,7 +49,7 @@ async function fastCall(target: string): Promise<number | undefined> {
     }
   }
   // From here on the call is ours.
-  if (context.settings.insecure) warnInsecure(io);
+  warnAbout(context);
   let name: string | undefined;
   if (context.settings.contacts.length > 0) {
     const { vCardNameFor } = await import("../features/contacts/contact-names.js");

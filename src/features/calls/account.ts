@@ -22,8 +22,8 @@ import {
   connect,
   type Dial3cxClient,
 } from "./client.js";
-import { type DialStringOptions, sipHosts } from "./dialstring.js";
 import { type CallJournal, callJournalFile, FileCallJournal } from "./history.js";
+import { dialStringOptions } from "./place-call.js";
 
 export interface AccountOptions {
   settings: Settings;
@@ -60,14 +60,6 @@ export interface AccountOptions {
 
 export { accountName } from "./account-names.js";
 
-export function dialOptions(settings: Settings): DialStringOptions {
-  const options: DialStringOptions = {};
-  if (settings.defaultRegion) options.defaultRegion = settings.defaultRegion as never;
-  if (settings.outboundPrefix) options.outboundPrefix = settings.outboundPrefix;
-  options.sipHosts = sipHosts(settings.pbx, settings.sipDomains);
-  return options;
-}
-
 export async function openAccount(options: AccountOptions): Promise<Dial3cxClient> {
   const { settings, paths } = options;
   if (!settings.pbx || !settings.extension) throw new NotLoggedInError();
@@ -96,7 +88,7 @@ export async function openAccount(options: AccountOptions): Promise<Dial3cxClien
     resume,
     refreshToken: saved.read,
     events,
-    dial: dialOptions(settings),
+    dial: dialStringOptions(settings),
     device: settings.device,
     onRequest: options.onRequest,
     timeoutMs: options.timeoutMs,

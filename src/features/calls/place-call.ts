@@ -65,7 +65,7 @@ export function fastPathEnabled(env: NodeJS.ProcessEnv): boolean {
   return env.DIAL3CX_FAST_PATH !== "0";
 }
 
-/** How numbers are read with these settings (dialOptions in account.ts, without its imports). */
+/** How numbers are read with these settings (for the CLI, the handler and the session). */
 export function dialStringOptions(
   settings: Pick<Settings, "defaultRegion" | "outboundPrefix" | "pbx"> & {
     sipDomains?: readonly string[];
