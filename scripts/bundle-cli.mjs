@@ -1,13 +1,13 @@
-// esbuild bundles of the CLI, in three parts, so that a warm click loads two files and the rest of
+// esbuild bundles of the CLI, in parts, so that a warm click loads three small files and the rest of
 // the CLI costs it nothing (issue 11):
-//   dist/cli/main.js   the entry (src/cli/entry.ts): --version, and the choice between the two below;
-//   dist/cli/fast.js   the warm click (src/cli/fast.ts) in one file, without code splitting;
-//   dist/cli/full/     the whole CLI (src/cli/main.ts), one chunk per lazily loaded subcommand.
+//   dist/cli/main.js    the entry (src/cli/entry.ts): --version, and the choice between the two below;
+//   dist/cli/fast.js    the warm click (src/cli/fast.ts) in one file, without code splitting;
+//   dist/cli/full/      the whole CLI (src/cli/main.ts), one chunk per lazily loaded subcommand;
+//   dist/cli/errors.js  src/errors.ts, the one copy both of them import, so that an error class is
+//                       one class in the whole process (instanceof holds across the bundles).
 // What the fast path reaches only when a click is not warm (logging in, reading vCards, an odd PBX
-// answer) is not copied into fast.js: fast.js imports it from full/ (FULL_ENTRIES), as does
-// errors.ts, so that an error class is one class in the whole process (instanceof holds across
-// the two bundles). A build fails when fast.js would contain what a click must never load
-// (FAST_FORBIDDEN).
+// answer) is not copied into fast.js: fast.js imports it from full/ (FULL_ENTRIES). A build fails
+// when fast.js would contain what a click must never load (FAST_FORBIDDEN).
 // Used by the build and, so that CLI tests never run a stale bundle, by the test suite's global setup.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -15,7 +15,6 @@ import { build } from "esbuild";
 
 /** Modules the fast path imports from the full build (by name: dist/cli/full/<name>.js). */
 const FULL_ENTRIES = {
-  errors: "src/errors.ts",
   account: "src/features/calls/account.ts",
   "contact-names": "src/features/contacts/contact-names.ts",
   codec: "src/protocol/codec.ts",
@@ -38,6 +37,7 @@ const NODE_BANNER = {
 /** Builds into a fresh folder and swaps it in, so a CLI running meanwhile never sees half a build. */
 export async function bundleCli() {
   const fresh = `dist/cli-${process.pid}-${Date.now()}`;
+  await buildErrors(fresh);
   await buildFull(`${fresh}/full`);
   await buildFast(fresh);
   await buildEntry(fresh);
@@ -64,9 +64,14 @@ function buildFull(outdir) {
     entryPoints: { main: "src/cli/main.ts", ...FULL_ENTRIES },
     outdir,
     splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
-    plugins: [metadataAsJson],
+    // Chunks next to the entries: every file of full/ then finds errors.js at ../errors.js.
+    chunkNames: "[name]-[hash]",
+    plugins: [externalModules({ [ERRORS]: "../errors.js" }), metadataAsJson],
   });
+}
+
+function buildErrors(outdir) {
+  return build({ ...common, entryPoints: { errors: ERRORS }, outdir, banner: {} });
 }
 
 async function buildFast(outdir) {
@@ -82,7 +87,16 @@ async function buildFast(outdir) {
     minifyWhitespace: true,
     minifySyntax: true,
     metafile: true,
-    plugins: [fromFullBuild, builtinsOnFirstUse, metadataFromFile(outdir)],
+    plugins: [
+      externalModules({
+        [ERRORS]: "./errors.js",
+        ...Object.fromEntries(
+          Object.entries(FULL_ENTRIES).map(([name, file]) => [file, `./full/${name}.js`]),
+        ),
+      }),
+      builtinsOnFirstUse,
+      metadataFromFile(outdir),
+    ],
   });
   const inputs = Object.keys(Object.values(result.metafile.outputs)[0].inputs);
   const forbidden = inputs.filter((input) => FAST_FORBIDDEN.some((pattern) => pattern.test(input)));
@@ -117,21 +131,21 @@ function buildEntry(outdir) {
   });
 }
 
-const fullEntryByFile = new Map(
-  Object.entries(FULL_ENTRIES).map(([name, file]) => [path.resolve(file), name]),
-);
+const ERRORS = "src/errors.ts";
 
-/** In fast.js, an import of a FULL_ENTRIES module becomes an import of full/<name>.js. */
-const fromFullBuild = {
-  name: "from-full-build",
-  setup(builder) {
-    builder.onResolve({ filter: /^\.\.?\// }, (args) => {
-      const file = path.resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts");
-      const name = fullEntryByFile.get(file);
-      return name === undefined ? undefined : { path: `./full/${name}.js`, external: true };
-    });
-  },
-};
+/** Imports of these source files (relative to the repository) become imports of the given paths. */
+function externalModules(byFile) {
+  const byPath = new Map(Object.entries(byFile).map(([file, to]) => [path.resolve(file), to]));
+  return {
+    name: "external-modules",
+    setup(builder) {
+      builder.onResolve({ filter: /^\.\.?\// }, (args) => {
+        const to = byPath.get(path.resolve(args.resolveDir, args.path).replace(/\.js$/, ".ts"));
+        return to === undefined ? undefined : { path: to, external: true };
+      });
+    },
+  };
+}
 
 /**
  * In fast.js, a few of Node's built-in modules are require()d when the module using them first
