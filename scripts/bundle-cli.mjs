@@ -148,19 +148,22 @@ function externalModules(byFile) {
 }
 
 /**
- * In fast.js, a few of Node's built-in modules are require()d when the module using them first
- * runs, instead of imported up front. An ESM import of a built-in reads every export, lazy ones
- * included: node:util loads its parseArgs and MIMEType modules, node:process its report, node:crypto
- * WebCrypto; and node:child_process is needed only for a notification or a password command.
- * Measured: a warm call compiled 27 built-in modules more than the floor, ~20 ms. (Not all
- * built-ins: each require()d one is copied into an ES module object where it is used, which costs
- * more than the import for those a click loads anyway, such as node:fs or node:https.)
+ * In fast.js, some of Node's built-in modules are require()d when the module using them first
+ * runs, instead of imported up front. An ESM import of a built-in loads it before anything runs
+ * and reads every export, lazy ones included: node:util loads its parseArgs and MIMEType modules,
+ * node:process its report, node:crypto WebCrypto. node:https and node:tls serve only a direct
+ * call (a call handed to the gateway needs neither), node:child_process only a notification or a
+ * password command. Measured: a warm call compiled 27 built-in modules more than the floor,
+ * ~20 ms. (Not all built-ins: a require()d one is copied into an ES module object where it is
+ * used, which costs more than the import for those every click needs, such as node:fs or node:http.)
  */
 const builtinsOnFirstUse = {
   name: "builtins-on-first-use",
   setup(builder) {
-    builder.onResolve({ filter: /^node:(child_process|crypto|process|tty|util)$/ }, (args) =>
-      args.namespace === "builtin" ? undefined : { path: args.path, namespace: "builtin" },
+    builder.onResolve(
+      { filter: /^node:(child_process|crypto|https|process|tls|tty|util)$/ },
+      (args) =>
+        args.namespace === "builtin" ? undefined : { path: args.path, namespace: "builtin" },
     );
     builder.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
