@@ -65,6 +65,16 @@ export class NumberMarker {
   private channel: MessageChannel | undefined;
   private stopped = false;
   private readonly idle: Idle;
+  /**
+   * The user's selection, read once after each `selectionchange` rather than per text node:
+   * Chromium brings style and layout up to date to answer `getSelection()`, which after our
+   * own insertions is a full layout of the page each time (most of the marking cost before).
+   */
+  private selection: Range | undefined;
+  private selectionChanged = true;
+  private readonly onSelectionChange = () => {
+    this.selectionChanged = true;
+  };
 
   constructor(
     private readonly doc: Document,
@@ -84,6 +94,7 @@ export class NumberMarker {
       subtree: true,
       characterData: true,
     });
+    this.doc.addEventListener("selectionchange", this.onSelectionChange);
     if (this.doc.body) this.enqueue(this.doc.body);
   }
 
@@ -91,6 +102,7 @@ export class NumberMarker {
   stop(): void {
     this.stopped = true;
     this.observer?.disconnect();
+    this.doc.removeEventListener("selectionchange", this.onSelectionChange);
     this.channel?.port1.close();
     this.roots.length = 0;
     this.walker = undefined;
@@ -219,9 +231,15 @@ export class NumberMarker {
   }
 
   private underSelection(text: Text): boolean {
-    const selection = this.doc.getSelection();
-    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return false;
-    return selection.getRangeAt(0).intersectsNode(text);
+    if (this.selectionChanged) {
+      this.selectionChanged = false;
+      const selection = this.doc.getSelection();
+      this.selection =
+        selection && selection.rangeCount > 0 && !selection.isCollapsed
+          ? selection.getRangeAt(0)
+          : undefined;
+    }
+    return this.selection?.intersectsNode(text) ?? false;
   }
 
   private markText(text: Text): number {
