@@ -21,7 +21,12 @@ import { readTokens, tokensFile } from "../src/features/settings/gateway-tokens.
 import { memoryStore } from "../src/features/settings/secrets.js";
 import type { Gateway } from "../src/gateway/index.js";
 import { http, type SimCall, tempHome } from "../src/gateway/testing.js";
-import { type Simulator, startSimulator } from "../src/sim/index.js";
+import {
+  defaultScenario,
+  parseScenario,
+  type Simulator,
+  startSimulator,
+} from "../src/sim/index.js";
 
 const CHROMIUM = process.env.DIAL3CX_CHROMIUM ?? "/usr/bin/chromium";
 const EXTENSION_DIR = fileURLToPath(new URL("../dist/extension/chromium", import.meta.url));
@@ -151,7 +156,15 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
       (await context.waitForEvent("serviceworker", { timeout: 60_000 }));
     extensionId = new URL(worker.url()).host;
     // The far end answers after 1.5 s, so a click shows "dialing" before "connected".
-    sim = await startSimulator({ port: 0, answerAfterMs: 1500 });
+    // The history the popup shows: a missed call to call back, and an anonymous one (no button).
+    const scenario = parseScenario({
+      ...defaultScenario,
+      history: [
+        { extension: "100", kind: "missed", number: "+44 20 7946 0958", minutesAgo: 5 },
+        { extension: "100", kind: "received", number: "anonymous", minutesAgo: 9 },
+      ],
+    });
+    sim = await startSimulator({ port: 0, answerAfterMs: 1500, scenario });
     main = await serve(sim, [extensionId]);
     pages = createServer((request, response) => {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
@@ -294,6 +307,30 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     await popup.getByRole("button", { name: "Call", exact: true }).click();
     await expect.poll(() => popup.locator("#message").getAttribute("class"), SOON).toMatch(/error/);
     expect(await simCalls()).toHaveLength(1);
+    await popup.close();
+  });
+
+  it("shows the recent calls in the popup and calls one back", async () => {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    const recent = popup.getByRole("list", { name: "Recent calls" }).locator("li");
+    await expect.poll(() => recent.count(), SOON).toBe(2);
+    expect(await recent.nth(0).textContent()).toMatch(
+      /^Charles Babbage · \+44 20 7946 0958missed · \d/,
+    );
+    expect(await recent.nth(1).textContent()).toMatch(/^anonymousincoming · /);
+    // Only a number is called back: the anonymous call has no button.
+    expect(await recent.nth(1).getByRole("button").count()).toBe(0);
+    await recent.nth(0).getByRole("button", { name: "Call back Charles Babbage" }).click();
+    await expect.poll(async () => (await simCalls()).length, SOON).toBe(1);
+    expect((await simCalls())[0]).toMatchObject({ destination: "00442079460958" });
+    await expect.poll(() => popup.locator("#message").textContent(), SOON).toMatch(/^Calling /);
+    await http(main.gateway.url, "DELETE", `/v1/calls/${(await simCalls())[0]!.id}`, {
+      token: main.token,
+    });
+    // The ended call joins the list at the top.
+    await expect.poll(() => recent.count(), SOON).toBe(3);
+    expect(await recent.nth(0).textContent()).toMatch(/outgoing · /);
     await popup.close();
   });
 

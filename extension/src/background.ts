@@ -2,12 +2,13 @@
 // talks to the gateway or knows the token. Places calls for clicked numbers, the context menu
 // and the popup; follows /v1/events while a call it placed is live and tells the tab that
 // clicked how it goes; dedupes a number clicked twice within DEDUPE_MS; answers the options
-// page's Test.
+// page's Test; fetches the recent calls for the popup.
 import { checkRegion, findNumbers, regionFromLanguage } from "./find.js";
 import { GatewayClient, type GatewayEvent, GatewayProblem } from "./gateway.js";
 import type {
   CallReply,
   CallStateMessage,
+  HistoryReply,
   OverviewReply,
   Reply,
   Request,
@@ -248,6 +249,8 @@ async function handle(request: Request, sender: chrome.runtime.MessageSender): P
       }
     case "overview":
       return overview();
+    case "history":
+      return history();
     case "test":
       return test(request.gatewayUrl, request.token);
     case "save":
@@ -276,6 +279,17 @@ async function overview(): Promise<OverviewReply> {
       calls,
       device: settings.device,
     };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** How many recent calls the popup shows. */
+const RECENT_CALLS = 5;
+
+async function history(): Promise<HistoryReply> {
+  try {
+    return { ok: true, calls: await (await client()).history(RECENT_CALLS) };
   } catch (error) {
     return failure(error);
   }

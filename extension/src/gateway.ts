@@ -82,6 +82,18 @@ export interface CallView {
   incoming: boolean;
 }
 
+/** One entry of GET /v1/history (the gateway's HistoryEntry, the fields the popup shows). */
+export interface HistoryView {
+  direction: "incoming" | "outgoing" | "unknown";
+  missed: boolean;
+  number: string;
+  numberE164: string | null;
+  name: string | null;
+  time: string | null;
+  /** The number may be called back. */
+  callback: boolean;
+}
+
 export interface PlacedCall {
   id: string | null;
   to: string;
@@ -116,6 +128,20 @@ export class GatewayClient {
 
   async calls(): Promise<CallView[]> {
     return (await this.request<{ calls: CallView[] }>("GET", "/v1/calls")).calls;
+  }
+
+  /**
+   * The latest calls, newest first (GET /v1/history); null from a gateway that has no history
+   * (an older dial3cx answers 404).
+   */
+  async history(limit: number): Promise<HistoryView[] | null> {
+    try {
+      return (await this.request<{ calls: HistoryView[] }>("GET", `/v1/history?limit=${limit}`))
+        .calls;
+    } catch (error) {
+      if (error instanceof GatewayProblem && error.status === 404) return null;
+      throw error;
+    }
   }
 
   /** POST /v1/calls; `created` is false when the gateway answered with an earlier duplicate. */

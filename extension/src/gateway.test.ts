@@ -1,0 +1,41 @@
+// The extension's gateway client against answers a gateway gives (a fetch that answers as the
+// gateway does): a gateway without GET /v1/history is no error, only no recent calls.
+import { describe, expect, it } from "vitest";
+import { GatewayClient } from "./gateway.js";
+
+function answering(status: number, body: unknown): typeof fetch {
+  return async () =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json" },
+    });
+}
+
+const target = { url: "http://127.0.0.1:7070", token: "d3x_test" };
+
+describe("GatewayClient.history", () => {
+  it("reads the recent calls", async () => {
+    const entry = { direction: "incoming", missed: true, number: "+44 20 7946 0958" };
+    const client = new GatewayClient(target, {
+      extensionId: "x",
+      fetch: answering(200, { calls: [entry], fallback: null }),
+    });
+    expect(await client.history(5)).toEqual([entry]);
+  });
+
+  it("is null from a gateway that has no history (404)", async () => {
+    const client = new GatewayClient(target, {
+      extensionId: "x",
+      fetch: answering(404, { error: { code: "not_found", message: "No such route." } }),
+    });
+    expect(await client.history(5)).toBeNull();
+  });
+
+  it("still says a refused token", async () => {
+    const client = new GatewayClient(target, {
+      extensionId: "x",
+      fetch: answering(401, { error: { code: "unauthorized", message: "no" } }),
+    });
+    await expect(client.history(5)).rejects.toMatchObject({ kind: "token_refused" });
+  });
+});
