@@ -337,10 +337,16 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
   it("Test shows the extension, device and version, or what is wrong", async () => {
     const options = await optionsPage();
     const result = options.locator("#result");
+    const postsBefore = posts();
     await options.getByRole("button", { name: "Test" }).click();
     await expect
       .poll(() => result.textContent(), SOON)
-      .toMatch(/^Works: extension 100 \(Erika Mustermann\), device .+, gateway \d+\.\d+\.\d+/);
+      .toMatch(
+        /^Works: extension 100 \(Erika Mustermann\), device .+, gateway \d+\.\d+\.\d+, browser extension \d+\.\d+\.\d+\.$/,
+      );
+    // The test asks POST /v1/check, which places nothing; no call request at all.
+    expect(main.log()).toMatch(/"method":"POST","path":"\/v1\/check","status":200/);
+    expect(posts()).toBe(postsBefore);
     await options.getByLabel("Token").fill("d3x_wrong");
     await options.getByRole("button", { name: "Test" }).click();
     await expect.poll(() => result.textContent(), SOON).toMatch(/^Token refused/);

@@ -300,12 +300,13 @@ async function test(gatewayUrl: string, token: string): Promise<TestReply> {
     const settings = await loadSettings();
     const gateway = await client({ gatewayUrl, token });
     const [status, devices] = await Promise.all([gateway.status(), gateway.devices()]);
-    await gateway.checkCallsAllowed();
+    await gateway.check();
     const device =
       settings.device ||
       (devices.length === 1 ? devices[0]!.name : `the gateway's default of ${devices.length}`);
     const who = status.name ? `${status.extension} (${status.name})` : status.extension;
-    const text = `Works: extension ${who}, device ${device}, gateway ${status.version}.`;
+    const own = chrome.runtime.getManifest().version;
+    const text = `Works: extension ${who}, device ${device}, gateway ${status.version}, browser extension ${own}.`;
     return { ok: true, text };
   } catch (error) {
     return failure(error);

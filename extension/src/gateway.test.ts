@@ -1,5 +1,6 @@
 // The extension's gateway client against answers a gateway gives (a fetch that answers as the
-// gateway does): a gateway without GET /v1/history is no error, only no recent calls.
+// gateway does): a gateway without GET /v1/history is no error, only no recent calls; the
+// setup check names an old gateway and a refused origin.
 import { describe, expect, it } from "vitest";
 import { GatewayClient } from "./gateway.js";
 
@@ -37,5 +38,25 @@ describe("GatewayClient.history", () => {
       fetch: answering(401, { error: { code: "unauthorized", message: "no" } }),
     });
     await expect(client.history(5)).rejects.toMatchObject({ kind: "token_refused" });
+  });
+});
+
+describe("GatewayClient.check", () => {
+  it("names an old gateway without POST /v1/check rather than guessing", async () => {
+    const client = new GatewayClient(target, {
+      extensionId: "x",
+      fetch: answering(404, { error: { code: "not_found", message: "No such endpoint." } }),
+    });
+    await expect(client.check()).rejects.toThrow(/older than the extension.*update dial3cx/);
+  });
+
+  it("says how to allow the extension when the gateway refuses its origin", async () => {
+    const client = new GatewayClient(target, {
+      extensionId: "abc",
+      fetch: answering(403, { error: { code: "forbidden_origin", message: "no" } }),
+    });
+    await expect(client.check()).rejects.toThrow(
+      "The gateway does not allow this extension yet: run `dial3cx serve --allow-extension abc`.",
+    );
   });
 });

@@ -152,18 +152,24 @@ export class GatewayClient {
   }
 
   /**
-   * Would the gateway take a call from here? Chromium sends the extension's Origin with POST and
-   * DELETE but not with GET, so only a POST shows whether `--allow-extension` was given. The
-   * body is empty, which the gateway refuses (400 `usage`) before anything is dialled.
+   * Would the gateway take a call from here? POST /v1/check changes nothing and passes the
+   * checks a call passes. It must be a POST: Chromium sends the extension's Origin with POST and
+   * DELETE but not with GET, so only a POST shows whether `--allow-extension` was given.
    */
-  async checkCallsAllowed(): Promise<void> {
+  async check(): Promise<{ extension: string; origin: string | null; version: string }> {
     try {
-      await this.send("POST", "/v1/calls", {});
+      return await this.request("POST", "/v1/check");
     } catch (error) {
-      if (error instanceof GatewayProblem && error.code === "usage") return;
+      if (error instanceof GatewayProblem && error.status === 404) {
+        throw new GatewayProblem(
+          "gateway",
+          "This dial3cx gateway is older than the extension and cannot say whether it allows the extension's calls: update dial3cx.",
+          error.code,
+          404,
+        );
+      }
       throw error;
     }
-    throw new GatewayProblem("gateway", "The gateway accepted a call without a number.");
   }
 
   async hangup(id: string): Promise<void> {
