@@ -436,6 +436,55 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     await forged.close();
   });
 
+  it("asks for access to a gateway on another computer, and warns about plain http", async () => {
+    // Headless Chromium cannot show the permission prompt, so the test answers it: the page's
+    // chrome.permissions.request is replaced by one that records the request and says no, then yes.
+    const options = await optionsPage();
+    const result = options.locator("#result");
+    await options.evaluate(() => {
+      const w = window as unknown as { asked: unknown[]; answer: boolean };
+      w.asked = [];
+      w.answer = false;
+      chrome.permissions.request = (async (permissions: unknown) => {
+        w.asked.push(permissions);
+        return w.answer;
+      }) as typeof chrome.permissions.request;
+    });
+    const asked = () => options.evaluate(() => (window as unknown as { asked: unknown[] }).asked);
+    const storedUrl = () =>
+      worker.evaluate(
+        async () =>
+          ((await chrome.storage.local.get("settings")).settings as { gatewayUrl: string })
+            .gatewayUrl,
+      );
+    await options.getByLabel("Gateway URL").fill("http://10.11.12.13:7070");
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => result.textContent(), SOON)
+      .toMatch(/^Not saved\. Not allowed to reach 10\.11\.12\.13:7070: /);
+    expect(await asked()).toEqual([{ origins: ["http://10.11.12.13/*"] }]);
+    expect(await storedUrl()).toBe(main.gateway.url);
+    // Allowed: saved, with the warning that the token would cross the network in clear.
+    await options.evaluate(() => {
+      (window as unknown as { answer: boolean }).answer = true;
+    });
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => result.textContent(), SOON)
+      .toMatch(
+        /^Saved\. Warning: http:\/\/10\.11\.12\.13:7070 is another computer over plain http/,
+      );
+    expect(await result.getAttribute("class")).toMatch(/warning/);
+    expect(await storedUrl()).toBe("http://10.11.12.13:7070");
+    // Back to the gateway on this computer: nothing to ask, no warning.
+    await options.getByLabel("Gateway URL").fill(main.gateway.url);
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => result.textContent(), SOON).toBe("Saved.");
+    expect(await asked()).toHaveLength(2);
+    expect(await storedUrl()).toBe(main.gateway.url);
+    await options.close();
+  });
+
   it("takes over tel: links when the option is on", async () => {
     const options = await optionsPage();
     await options.getByLabel(/tel:, callto: and sip: links/).check();

@@ -2,7 +2,7 @@
 // gateway does): a gateway without GET /v1/history is no error, only no recent calls; the
 // setup check names an old gateway and a refused origin.
 import { describe, expect, it } from "vitest";
-import { GatewayClient } from "./gateway.js";
+import { GatewayClient, hostPermissionFor, isLoopbackUrl, plainHttpWarning } from "./gateway.js";
 
 function answering(status: number, body: unknown): typeof fetch {
   return async () =>
@@ -58,5 +58,25 @@ describe("GatewayClient.check", () => {
     await expect(client.check()).rejects.toThrow(
       "The gateway does not allow this extension yet: run `dial3cx serve --allow-extension abc`.",
     );
+  });
+});
+
+describe("a gateway on another computer", () => {
+  it("needs a host permission (no port in match patterns); loopback does not", () => {
+    for (const url of ["http://127.0.0.1:7070", "http://localhost:7070", "http://[::1]:7070"]) {
+      expect([url, isLoopbackUrl(url), hostPermissionFor(url)]).toEqual([url, true, undefined]);
+    }
+    expect(hostPermissionFor("http://10.0.0.5:7070")).toBe("http://10.0.0.5/*");
+    expect(hostPermissionFor("https://pbx-gw.example.com:8443")).toBe(
+      "https://pbx-gw.example.com/*",
+    );
+    expect(hostPermissionFor("http://[fd00::5]:7070")).toBe("http://[fd00::5]/*");
+    expect(isLoopbackUrl("http://127.0.0.1.example.com")).toBe(false);
+  });
+
+  it("warns that plain http sends the token in clear, only off this computer", () => {
+    expect(plainHttpWarning("http://10.0.0.5:7070")).toMatch(/plain http.*unencrypted/);
+    expect(plainHttpWarning("https://pbx-gw.example.com")).toBeUndefined();
+    expect(plainHttpWarning("http://127.0.0.1:7070")).toBeUndefined();
   });
 });

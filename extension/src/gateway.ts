@@ -52,6 +52,28 @@ export function checkGatewayUrl(text: string): string {
   return url.origin;
 }
 
+/** Is the gateway at `url` (an origin, checked) on this computer? */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The host permission the extension needs for a gateway elsewhere ("https://pbx.example.com/*":
+ * match patterns have no port), or undefined on loopback, which the manifest grants.
+ */
+export function hostPermissionFor(url: string): string | undefined {
+  if (isLoopbackUrl(url)) return undefined;
+  const { protocol, hostname } = new URL(url);
+  return `${protocol}//${hostname}/*`;
+}
+
+/** What to tell a user whose token would cross the network in clear; undefined if it won't. */
+export function plainHttpWarning(url: string): string | undefined {
+  if (isLoopbackUrl(url) || new URL(url).protocol !== "http:") return undefined;
+  return `Warning: ${url} is another computer over plain http, so the token and the numbers you call cross the network unencrypted. Start the gateway with --tls-cert and --tls-key and use https://.`;
+}
+
 export interface GatewayClientOptions {
   /** The extension's id, named in the "not allowed" message. */
   extensionId: string;
