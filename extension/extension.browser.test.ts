@@ -168,7 +168,12 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     main = await serve(sim, [extensionId]);
     pages = createServer((request, response) => {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(request.url === "/forged" ? FORGED : PAGE);
+      const other: Record<string, string> = {
+        "/forged": FORGED,
+        "/frames": FRAMES,
+        "/inner": INNER,
+      };
+      response.end(other[request.url ?? ""] ?? PAGE);
     });
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
@@ -485,6 +490,45 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     await options.close();
   });
 
+  it("marks and calls numbers in same-origin and srcdoc frames, telling only that frame", async () => {
+    const page = await context.newPage();
+    await page.goto(`${pagesUrl}/frames`);
+    const inner = page.frameLocator("#inner");
+    const srcdoc = page.frameLocator("#srcdoc");
+    await expect.poll(() => inner.locator(".dial3cx-number").count(), SOON).toBe(1);
+    await expect.poll(() => srcdoc.locator(".dial3cx-number").count(), SOON).toBe(1);
+    await expect.poll(() => page.locator(".dial3cx-number").count(), SOON).toBe(1);
+    expect(await inner.locator(".dial3cx-number").textContent()).toBe("+49 30 1357913");
+    expect(await srcdoc.locator(".dial3cx-number").textContent()).toBe("+49 30 2468024");
+    // Each frame counts its own refs from r1: a call's states go to the frame that clicked only.
+    const top = page.locator("#top .dial3cx-number");
+    await top.click();
+    await expect.poll(() => top.getAttribute("data-dial3cx-state"), SOON).toBe("connected");
+    await top.evaluate((span) => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver(() => seen.push(span.getAttribute("data-dial3cx-state") ?? "")).observe(
+        span,
+        { attributeFilter: ["data-dial3cx-state"] },
+      );
+    });
+    const framed = inner.locator(".dial3cx-number");
+    await framed.click();
+    await expect.poll(() => framed.getAttribute("data-dial3cx-state"), SOON).toBe("connected");
+    expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([]);
+    await srcdoc.locator(".dial3cx-number").click();
+    await expect.poll(async () => (await simCalls()).length, SOON).toBe(3);
+    expect((await simCalls()).map((call) => call.destination)).toEqual([
+      "0049309753197",
+      "0049301357913",
+      "0049302468024",
+    ]);
+    for (const call of await simCalls()) {
+      await http(main.gateway.url, "DELETE", `/v1/calls/${call.id}`, { token: main.token });
+    }
+    await page.close();
+  });
+
   it("takes over tel: links when the option is on", async () => {
     const options = await optionsPage();
     await options.getByLabel(/tel:, callto: and sip: links/).check();
@@ -522,3 +566,11 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
 const FORGED = `<!doctype html><html><body>
   <p><span id="forged" class="dial3cx-number" role="link" tabindex="0">Support</span></p>
 </body></html>`;
+
+const FRAMES = `<!doctype html><html><body>
+  <p id="top">Zentrale +49 30 9753197</p>
+  <iframe id="inner" src="/inner"></iframe>
+  <iframe id="srcdoc" srcdoc="<p>Support: +49 30 2468024</p>"></iframe>
+</body></html>`;
+
+const INNER = `<!doctype html><html><body><p>Vertrieb: +49 30 1357913</p></body></html>`;

@@ -42,9 +42,14 @@ function failure(error: unknown): { ok: false; message: string; kind?: string } 
 // ---------------------------------------------------------------------------------------------
 // Following calls
 
-interface Watched {
+/** Where a click came from: the tab, the frame in it, and the element's ref in that frame. */
+interface Origin {
   tabId?: number;
+  frameId?: number;
   ref?: string;
+}
+
+interface Watched extends Origin {
   /** Digits of what was dialled: matches events of a call whose id the POST did not know. */
   digits: string;
   callId: string | null;
@@ -63,7 +68,9 @@ function notify(entry: Watched, state: string, message?: string): void {
   entry.state = state;
   if (entry.tabId === undefined || entry.ref === undefined) return;
   const update: CallStateMessage = { type: "call-state", ref: entry.ref, state, message };
-  chrome.tabs.sendMessage(entry.tabId, update).catch(() => {
+  // To the frame that clicked only: each frame's content script counts its refs on its own.
+  const target = entry.frameId === undefined ? {} : { frameId: entry.frameId };
+  chrome.tabs.sendMessage(entry.tabId, update, target).catch(() => {
     // The tab was closed or navigated: nobody to tell.
   });
 }
@@ -133,7 +140,7 @@ function lingerThenStop(): void {
 const recent = new Map<string, { at: number; reply: Promise<CallReply> }>();
 
 /** Places a call, once per number within DEDUPE_MS; `from` is the tab and element to tell. */
-export function placeCall(number: string, from: { tabId?: number; ref?: string } = {}) {
+export function placeCall(number: string, from: Origin = {}) {
   const key = digitsOf(number) || number.trim();
   const now = Date.now();
   for (const [k, v] of recent) if (now - v.at > DEDUPE_MS) recent.delete(k);
@@ -152,7 +159,7 @@ export function placeCall(number: string, from: { tabId?: number; ref?: string }
   return reply;
 }
 
-async function dial(number: string, from: { tabId?: number; ref?: string }): Promise<CallReply> {
+async function dial(number: string, from: Origin): Promise<CallReply> {
   const entry: Watched = { ...from, digits: digitsOf(number), callId: null, state: "dialing" };
   try {
     const settings = await loadSettings();
@@ -234,8 +241,12 @@ async function handle(request: Request, sender: chrome.runtime.MessageSender): P
     if (typeof request.number !== "string" || request.number.length > 256) {
       return { ok: false, message: "That is not a number." };
     }
-    const tabId = fromOwnTab ? undefined : sender.tab?.id;
-    return placeCall(request.number, { tabId, ref: request.ref });
+    if (fromOwnTab) return placeCall(request.number);
+    return placeCall(request.number, {
+      tabId: sender.tab?.id,
+      frameId: sender.frameId,
+      ref: request.ref,
+    });
   }
   // Everything else: the popup and the options page only (popup: no tab; options: its own tab).
   if (!fromPage && !fromOwnTab) return { ok: false, message: "not allowed" };
