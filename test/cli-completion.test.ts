@@ -4,11 +4,11 @@
 // stand-in `dial3cx` on PATH. zsh is driven through a pseudo-terminal (zsh/zpty).
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are shell code.
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, test } from "vitest";
-import { makeHome, runCli, type TempHome } from "./cli-helpers.js";
+import { cliBin, makeHome, runCli, type TempHome } from "./cli-helpers.js";
 
 const run = promisify(execFile);
 const have = async (shell: string) =>
@@ -18,19 +18,35 @@ const have = async (shell: string) =>
   );
 const [haveBash, haveZsh, haveFish] = await Promise.all(["bash", "zsh", "fish"].map(have));
 
-/** A `dial3cx` that answers the two lookups the scripts make. */
-const STUB = `#!/bin/sh
-case "$*" in
-  "devices --json") echo '[{"id":"1","name":"Yealink T46S","kind":"desk-phone"},{"id":"2","name":"3CX app (Windows)","kind":"softphone"}]' ;;
-  "contacts search --dmenu ") printf 'Ada Lovelace\\twork\\t+49 30 123456\\nJürgen Müller\\twork\\t089 1234567\\nJürgen Müller\\tmobile\\t0171 2345678\\n' ;;
+/**
+ * A `dial3cx` that answers the two lookups the scripts make, and logs each run to `runs.log`:
+ * fixed device names, and contact names from the real CLI's `contacts search` over the vCards
+ * below, so the candidates depend on the word and are folded as search folds them.
+ */
+function stub(cli: string, log: string): string {
+  const node = JSON.stringify(process.execPath);
+  return `#!/bin/sh
+printf '%s\\n' "$*" >> ${JSON.stringify(log)}
+case "$1 $2 $3 $4" in
+  "devices --json  ") echo '[{"id":"1","name":"Yealink T46S","kind":"desk-phone"},{"id":"2","name":"3CX app (Windows)","kind":"softphone"}]' ;;
+  "contacts search --dmenu --") exec ${node} ${JSON.stringify(cli)} "$@" ;;
   *) exit 1 ;;
 esac
 `;
+}
+
+const VCARDS: Record<string, string[]> = {
+  "ada.vcf": ["FN:Ada Lovelace", "TEL;TYPE=WORK:+49 30 123456", "TEL;TYPE=CELL:+49 171 1234567"],
+  "mueller.vcf": ["FN:Jürgen Müller", "TEL;TYPE=WORK:089 1234567", "TEL;TYPE=CELL:0171 2345678"],
+  "obrien.vcf": ["FN:Seán O'Brien", "TEL;TYPE=WORK:+353 1 2345678"],
+};
 
 interface Setup {
   home: TempHome;
   script: string;
   env: NodeJS.ProcessEnv;
+  /** The stand-in's runs so far, one argument line each. */
+  runs(): Promise<string[]>;
 }
 
 async function setUp(
@@ -45,12 +61,26 @@ async function setUp(
   await writeFile(script, generated.stdout);
   const bin = join(home.dir, "bin");
   await mkdir(bin);
-  await writeFile(join(bin, "dial3cx"), STUB, { mode: 0o755 });
+  const log = join(home.dir, "runs.log");
+  await writeFile(join(bin, "dial3cx"), stub(await cliBin(), log), { mode: 0o755 });
+  const cards = join(home.dir, "cards");
+  await mkdir(cards);
+  for (const [file, lines] of Object.entries(VCARDS)) {
+    const card = ["BEGIN:VCARD", "VERSION:3.0", ...lines, "END:VCARD", ""].join("\r\n");
+    await writeFile(join(cards, file), card);
+  }
+  await mkdir(dirname(home.configFile), { recursive: true });
+  await writeFile(home.configFile, `contacts = [${JSON.stringify(cards)}]\n`, { mode: 0o600 });
   if (cached) {
     await mkdir(dirname(home.cacheFile), { recursive: true });
     await writeFile(home.cacheFile, "{}");
   }
-  return { home, script, env: { ...home.env, PATH: `${bin}:${process.env.PATH}` } };
+  const runs = () =>
+    readFile(log, "utf8").then(
+      (text) => text.split("\n").filter(Boolean),
+      () => [],
+    );
+  return { home, script, env: { ...home.env, PATH: `${bin}:${process.env.PATH}` }, runs };
 }
 
 describe.runIf(haveBash).concurrent("bash completion", () => {
@@ -103,6 +133,46 @@ describe.runIf(haveBash).concurrent("bash completion", () => {
     expect(await complete(setup, ["call", "123", ""])).toEqual([]);
   });
 
+  test("completes contact names as search finds them: case and accents folded", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const setup = await setUp("bash", onTestFinished);
+    // Not prefixes of the names: the search's matches replace the word.
+    expect(await complete(setup, ["call", "ada"])).toEqual(["Ada Lovelace"]);
+    expect(await complete(setup, ["call", "mul"])).toEqual(["Jürgen Müller"]);
+    expect(await complete(setup, ["call", "mueller"])).toEqual(["Jürgen Müller"]);
+    expect(await complete(setup, ["call", "obri"])).toEqual(["Seán O'Brien"]);
+    // Typed quotes and escapes are not part of the name searched.
+    expect(await complete(setup, ["call", "'sean o"])).toEqual(["Seán O'Brien"]);
+    expect(await complete(setup, ["call", "Ada\\ L"])).toEqual(["Ada Lovelace"]);
+    expect(await complete(setup, ["call", ""])).toEqual([
+      "Ada Lovelace",
+      "Jürgen Müller",
+      "Seán O'Brien",
+    ]);
+    expect(await complete(setup, ["call", "zzz"])).toEqual([]);
+    expect(await setup.runs()).toEqual([
+      "contacts search --dmenu -- ada",
+      "contacts search --dmenu -- mul",
+      "contacts search --dmenu -- mueller",
+      "contacts search --dmenu -- obri",
+      "contacts search --dmenu -- sean o",
+      "contacts search --dmenu -- Ada L",
+      "contacts search --dmenu -- ",
+      "contacts search --dmenu -- zzz",
+    ]);
+  });
+
+  test("runs nothing for commands, flags and numbers", async ({ expect, onTestFinished }) => {
+    const setup = await setUp("bash", onTestFinished);
+    expect(await complete(setup, ["ca"])).toEqual(["call", "callback"]);
+    expect(await complete(setup, ["call", "--de"])).toEqual(["--device"]);
+    expect(await complete(setup, ["call", "+49"])).toEqual([]);
+    expect(await complete(setup, ["call", "'030"])).toEqual([]);
+    expect(await setup.runs()).toEqual([]);
+  });
+
   test("asks for no device names without a cached session", async ({ expect, onTestFinished }) => {
     const setup = await setUp("bash", onTestFinished, { cached: false });
     expect(await complete(setup, ["call", "--device", ""])).toEqual([]);
@@ -146,6 +216,29 @@ describe.runIf(haveFish).concurrent("fish completion", () => {
     expect(await complete(setup, "dial3cx call J")).toEqual(["Jürgen Müller"]);
     expect(await complete(setup, "dial3cx call 0")).toEqual([]);
   });
+
+  test("completes contact names the search finds, as far as fish's own matching lets it", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const setup = await setUp("fish", onTestFinished);
+    expect(await complete(setup, "dial3cx call ada")).toEqual(["Ada Lovelace"]);
+    expect(await complete(setup, "dial3cx call love")).toEqual(["Ada Lovelace"]);
+    expect(await complete(setup, "dial3cx call mül")).toEqual(["Jürgen Müller"]);
+    expect(await complete(setup, 'dial3cx call "seán o')).toEqual(["Seán O'Brien"]);
+    // A known limitation (README, completion): fish filters the candidates again by its own
+    // matching (prefix, substring, subsequence, ignoring case but not accents) and has no way to
+    // turn that off, so the search's Müller for `mul` is dropped.
+    expect(await complete(setup, "dial3cx call mul")).toEqual([]);
+    expect(await complete(setup, "dial3cx call --wa")).toEqual(["--wait"]);
+    expect(await setup.runs()).toEqual([
+      "contacts search --dmenu -- ada",
+      "contacts search --dmenu -- love",
+      "contacts search --dmenu -- mül",
+      "contacts search --dmenu -- seán o",
+      "contacts search --dmenu -- mul",
+    ]);
+  });
 });
 
 describe.runIf(haveZsh).concurrent("zsh completion", () => {
@@ -176,9 +269,20 @@ describe.runIf(haveZsh).concurrent("zsh completion", () => {
       env: setup.env,
       timeout: 15_000,
     });
-    // Drop terminal controls and carriage returns.
+    // Drop terminal controls and carriage returns, and apply backspaces (the dumb terminal's way
+    // of replacing the word typed).
     // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what it drops.
-    return stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
+    const text = stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "\n");
+    const screen: string[] = [];
+    let cursor = 0;
+    for (const char of text) {
+      if (char === "\b") cursor = Math.max(0, cursor - 1);
+      else if (char === "\n") {
+        screen.push(char);
+        cursor = screen.length;
+      } else screen[cursor++] = char;
+    }
+    return screen.join("");
   }
 
   test("passes zsh -n and registers itself with compinit", async ({ expect, onTestFinished }) => {
@@ -207,5 +311,27 @@ describe.runIf(haveZsh).concurrent("zsh completion", () => {
     expect(pickers).toMatch(/dmenu\s+fzf\s+rofi/);
     const contact = await complete(setup, "dial3cx call Ad", "*Ada\\ Lovelace*");
     expect(contact).toContain("dial3cx call Ada\\ Lovelace");
+  });
+
+  test("completes contact names as search finds them: case and accents folded", async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const setup = await setUp("zsh", onTestFinished);
+    const ada = await complete(setup, "dial3cx call ada", "*Ada\\ Lovelace*");
+    expect(ada).toContain("dial3cx call Ada\\ Lovelace");
+    const muller = await complete(setup, "dial3cx call mul", "*J*rgen\\ M*ller*");
+    expect(muller).toContain("dial3cx call Jürgen\\ Müller");
+    const obrien = await complete(setup, "dial3cx call obri", "*Se*n\\ O\\\\\\'Brien*");
+    expect(obrien).toContain("dial3cx call Seán\\ O\\'Brien");
+    const flag = await complete(setup, "dial3cx call --wa", "*--wait*");
+    expect(flag).toContain("dial3cx call --wait");
+    // No names for a flag (zsh asks for the argument too); the second Tab after `--wait ` may.
+    expect((await setup.runs()).slice(0, 3)).toEqual([
+      "contacts search --dmenu -- ada",
+      "contacts search --dmenu -- mul",
+      "contacts search --dmenu -- obri",
+    ]);
+    expect((await setup.runs()).filter((run) => run.includes("-- -"))).toEqual([]);
   });
 });

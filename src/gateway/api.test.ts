@@ -126,11 +126,20 @@ describe("calls", () => {
     const listed = await t.call("GET", "/v1/calls");
     expect(listed.status).toBe(200);
     expect(listed.json.calls).toContainEqual(
-      expect.objectContaining({ id: answer.json.id, number: "004930123456", incoming: false }),
+      expect.objectContaining({
+        id: answer.json.id,
+        number: "004930123456",
+        incoming: false,
+        device: "Yealink T46S",
+      }),
     );
     const one = await t.call("GET", `/v1/calls/${answer.json.id}`);
     expect(one.status).toBe(200);
-    expect(one.json).toMatchObject({ id: answer.json.id, name: "Ada Lovelace" });
+    expect(one.json).toMatchObject({
+      id: answer.json.id,
+      name: "Ada Lovelace",
+      device: "Yealink T46S",
+    });
 
     const hangup = await t.call("DELETE", `/v1/calls/${answer.json.id}`);
     expect(hangup.status).toBe(204);
@@ -147,6 +156,25 @@ describe("calls", () => {
       "sip:100@192.168.178.34:51470;rinstance=7c",
       "sip:100@192.168.178.20:5062;rinstance=a1",
     ]);
+    // GET /v1/calls says which device each call rings on; null for a call it did not place.
+    const incoming = await http(t.sim.url, "POST", "/__sim/calls", {
+      body: { from: "+49 89 555", to: "100", answerAfter: 600_000 },
+    });
+    expect(incoming.status).toBeLessThan(300);
+    await waitFor(async () =>
+      (await t.call("GET", "/v1/calls")).json.calls.some((c: { incoming: boolean }) => c.incoming),
+    );
+    const devices = (await t.call("GET", "/v1/calls")).json.calls.map(
+      (c: { id: string; incoming: boolean; device: string | null }) => [c.id, c.incoming, c.device],
+    );
+    expect(devices).toEqual(
+      expect.arrayContaining([
+        [byName.json.id, false, "3CX app (Windows)"],
+        [byIndex.json.id, false, "Yealink T46S"],
+        [expect.any(String), true, null],
+      ]),
+    );
+    await http(t.sim.url, "POST", `/__sim/calls/${incoming.json.id}/hangup`);
   });
 
   it("maps bad input to the CLI's error codes, and sends nothing", async () => {

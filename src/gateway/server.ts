@@ -15,6 +15,7 @@ import path from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import pino, { type DestinationStream, type Logger } from "pino";
 import { Dial3cxError } from "../errors.js";
+import { callDevicesFile } from "../features/calls/call-devices.js";
 import { dialStringOptions } from "../features/calls/place-call.js";
 import { type CallerNameResolver, callerNameResolver } from "../features/contacts/caller-name.js";
 import {
@@ -190,6 +191,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       allowedOrigins,
       keepAliveMs: options.keepAliveMs,
       callIdWaitMs: options.callIdWaitMs,
+      callDevicesFile: callDevicesFile(options.paths.stateDir),
       callerNames,
     });
     const listenerFor = (transport: GatewayEnv["Bindings"]["transport"]) =>

@@ -45,7 +45,7 @@ export type Confirmation = "accept" | "decline" | "cancel";
 
 export interface ToolContext {
   settings: Settings;
-  paths: Pick<AppPaths, "runtimeDir" | "configDir" | "configFile">;
+  paths: Pick<AppPaths, "runtimeDir" | "configDir" | "configFile" | "stateDir">;
   session: McpSession;
   /** Hand calls to a running `dial3cx serve` (default true). */
   gateway: boolean;

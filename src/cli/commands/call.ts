@@ -8,6 +8,7 @@
 // events, a dry run its device list); a name is called on the session that looked it up in the
 // phone book (the gateway only when there is no login for a session).
 import { BadInputError } from "../../errors.js";
+import { callDevicesFile, recordCallDevice } from "../../features/calls/call-devices.js";
 import { describeCallee, isNameQuery } from "../../features/calls/callee.js";
 import type { Call, CallInfo, Dial3cxClient } from "../../features/calls/client.js";
 import { type DialString, keyInHint, parseDialString } from "../../features/calls/dialstring.js";
@@ -202,6 +203,12 @@ async function callWithSession(
     if (!flags.json)
       io.stdout.write(`Calling ${callee} on ${device.name} (ext ${extension})${then}\n`);
     const call = await client.makeCall(to, { device: device.contact });
+    await recordCallDevice(callDevicesFile(context.paths.stateDir), {
+      account: context.settings,
+      id: call.id ?? null,
+      dial: to.dial,
+      device: device.name,
+    });
     return await follow(call, flags, io, summary);
   } finally {
     await session.done(client);

@@ -2,8 +2,10 @@
 // `notify = true`, a desktop notification for each incoming call; `on_incoming` opens its URL).
 import { BadInputError } from "../../errors.js";
 import { openAccount, rememberSession } from "../../features/calls/account.js";
+import { callDevicesFile, loadCallDevices } from "../../features/calls/call-devices.js";
 import type { CallInfo, Dial3cxClient } from "../../features/calls/client.js";
 import { deviceView, formatDeviceList } from "../../features/calls/devices.js";
+import { displayText } from "../../features/display-text.js";
 import { callNamer } from "../call-names.js";
 import {
   accountOptions,
@@ -41,10 +43,15 @@ export function runDevices(flags: ConnectionFlags, io: Io): Promise<number> {
 }
 
 export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
-  return withClient(flags, io, async (client) => {
+  return withClient(flags, io, async (client, context) => {
     const info = client.extension();
     const devices = client.devices();
-    const calls = client.calls();
+    // The device a call rings on, for the calls dial3cx placed (the PBX does not say).
+    const deviceOf = await loadCallDevices(
+      callDevicesFile(context.paths.stateDir),
+      context.settings,
+    );
+    const calls = client.calls().map((call) => ({ ...call, device: deviceOf(call) ?? null }));
     const name = [info.firstName, info.lastName].filter(Boolean).join(" ");
     if (flags.json) {
       writeJson(io, { ...info, name: name || null, devices: devices.map(deviceView), calls });
@@ -57,7 +64,9 @@ export function runStatus(flags: ConnectionFlags, io: Io): Promise<number> {
       `Devices   ${devices.length === 0 ? "none registered" : ""}`,
       ...formatDeviceList(devices),
       `Calls     ${calls.length === 0 ? "none" : ""}`,
-      ...calls.map((call) => `  ${callLine(call)}`),
+      ...calls.map(
+        (call) => `  ${callLine(call)}${call.device ? `  on ${displayText(call.device)}` : ""}`,
+      ),
     ];
     io.stdout.write(`${lines.join("\n")}\n`);
     return 0;

@@ -82,15 +82,20 @@ export function bashScript(spec: CommandSpec, options: ScriptOptions): string {
     "  return 1",
     "}",
     "",
-    "# Names one per line on stdin: those starting with the word being completed.",
+    "# The word being completed as the name it starts: without typed escapes and opening quote.",
+    "__dial3cx_word() {",
+    '  __dial3cx_name="${__dial3cx_cur//\\\\/}"',
+    '  __dial3cx_name="${__dial3cx_name#[\\"\\\']}"',
+    "}",
+    "",
+    "# Names one per line on stdin: those starting with the word being completed (all of them with",
+    "# $1 = all: contact names, which the search matched folded, `mul` finding Müller).",
     "__dial3cx_reply_lines() {",
-    "  local line word",
-    // Typed escapes and an opening quote are not part of the name.
-    '  word="${__dial3cx_cur//\\\\/}"',
-    '  word="${word#[\\"\\\']}"',
+    "  local line __dial3cx_name",
+    "  __dial3cx_word",
     "  compopt -o filenames 2>/dev/null",
     "  while IFS= read -r line; do",
-    '    [[ -n $line && $line == "$word"* ]] && COMPREPLY+=("$line")',
+    '    [[ -n $line && ($1 == all || $line == "$__dial3cx_name"*) ]] && COMPREPLY+=("$line")',
     "  done",
     "}",
     "",
@@ -115,8 +120,10 @@ export function bashScript(spec: CommandSpec, options: ScriptOptions): string {
     "}",
     "",
     "__dial3cx_contacts() {",
-    "  [[ $__dial3cx_cur == [0-9+*#]* ]] && return 0",
-    `  __dial3cx_timeout ${lookups.contacts}`,
+    "  local __dial3cx_name",
+    "  __dial3cx_word",
+    "  [[ $__dial3cx_name == [-0-9+*#]* ]] && return 0",
+    `  __dial3cx_timeout ${lookups.contacts('"$__dial3cx_name"')}`,
     "}",
     "",
     "__dial3cx_option_values() {",
@@ -184,7 +191,7 @@ function bashValues(value: ValueSpec): string {
     case "devices":
       return "__dial3cx_reply_lines < <(__dial3cx_devices)";
     case "contacts":
-      return "__dial3cx_reply_lines < <(__dial3cx_contacts)";
+      return "__dial3cx_reply_lines all < <(__dial3cx_contacts)";
     case "text":
       return ":";
   }

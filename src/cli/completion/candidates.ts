@@ -168,11 +168,17 @@ export function pathKey(spec: CommandSpec): string {
   return spec.path.join(" ");
 }
 
-/** The pipelines that list device and contact names, one per line (POSIX sh syntax). */
+/**
+ * The pipelines that list device and contact names, one per line (POSIX sh syntax, which fish
+ * reads too). Contacts are those `contacts search` finds for `word` (a shell expression for the
+ * word being completed, unquoted): the search folds case and diacritics, so `mul` gets Müller,
+ * and the scripts offer these names without filtering them by prefix again.
+ */
 export function lookupPipelines(options: ScriptOptions) {
   return {
     devices: `dial3cx devices --json 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4`,
-    contacts: `dial3cx contacts search --dmenu "" 2>/dev/null | cut -f1 | sort -u`,
+    contacts: (word: string) =>
+      `dial3cx contacts search --dmenu -- ${word} 2>/dev/null | awk -F '\\t' '!seen[$1]++ { print $1 }'`,
     cacheFile: options.cacheFile,
   };
 }

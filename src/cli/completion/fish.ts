@@ -101,9 +101,13 @@ export function fishScript(spec: CommandSpec, options: ScriptOptions): string {
     `    __dial3cx_timeout ${lookups.devices}`,
     "end",
     "",
+    // fish filters what it is offered by its own matching (case-insensitive prefix, substring,
+    // subsequence) without folding diacritics: `call ada` offers Ada Lovelace, but `call mul`
+    // cannot offer Jürgen Müller (`call mül` does). See the README's completion section.
     "function __dial3cx_contacts",
-    "    string match -q -r -- '^[0-9+*#]' (commandline -ct); and return 0",
-    `    __dial3cx_timeout ${lookups.contacts}`,
+    "    set -l word (commandline -ct | string unescape)",
+    "    string match -q -r -- '^[-0-9+*#]' \"$word\"; and return 0",
+    `    __dial3cx_timeout ${lookups.contacts('"$word"')}`,
     "end",
     "",
     "complete -c dial3cx -f",

@@ -9,6 +9,7 @@ import { handOffCall } from "../desktop/gateway-handoff.js";
 import type { Settings } from "../settings/config.js";
 import type { AppPaths } from "../settings/paths.js";
 import type { AccountOptions } from "./account.js";
+import { callDevicesFile, recordCallDevice } from "./call-devices.js";
 import type { Dial3cxClient } from "./client.js";
 import { type DialString, type DialStringOptions, sipHosts } from "./dialstring.js";
 import type { QuickCallResult } from "./quick-call.js";
@@ -86,7 +87,8 @@ export interface PlaceCallOptions {
   /** Device selector: a flag, DIAL3CX_DEVICE or the config's `device`. */
   device?: string;
   settings: Pick<Settings, "pbx" | "extension">;
-  paths: Pick<AppPaths, "runtimeDir" | "configDir">;
+  /** stateDir: where the device each call rings on is recorded (call-devices.ts). */
+  paths: Pick<AppPaths, "runtimeDir" | "configDir" | "stateDir">;
   /** Try the gateway first (default true). */
   gateway?: boolean;
   /** A session already open (e.g. from a phone-book lookup): used instead of a new one. */
@@ -145,6 +147,8 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
     const quick = await options.session.quick(options.to, options.device);
     sessionExpired = !quick.placed && quick.sessionExpired === true;
     if (quick.placed) {
+      // No call id without events: `status` matches this call by number (call-devices.ts).
+      await recordPlaced(options, null, quick.device.name);
       return {
         via: "session",
         dial: options.to.dial,
@@ -166,6 +170,7 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
     const device = client.chooseDevice(options.device);
     options.onStep?.(`ringing ${device.name}`);
     const call = await client.makeCall(options.to, { device: device.contact });
+    await recordPlaced(options, call.id ?? null, device.name);
     return {
       via: "session",
       dial: options.to.dial,
@@ -181,6 +186,16 @@ export async function placeCall(options: PlaceCallOptions): Promise<PlacedCall> 
     // A session handed in belongs to the caller.
     if (options.client === undefined) await options.session.done(client);
   }
+}
+
+/** Remembers the call's device for `status` (one append; never fails the call). */
+function recordPlaced(options: PlaceCallOptions, id: string | null, device: string) {
+  return recordCallDevice(callDevicesFile(options.paths.stateDir), {
+    account: options.settings,
+    id,
+    dial: options.to.dial,
+    device,
+  });
 }
 
 /** "pbx.example.com" for a step's text; "the PBX" when there is no URL. */

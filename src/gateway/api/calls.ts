@@ -4,12 +4,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { BadInputError, DeviceNotFoundError, NoDeviceError } from "../../errors.js";
+import { loadCallDevices, recordCallDevice } from "../../features/calls/call-devices.js";
 import { isNameQuery } from "../../features/calls/callee.js";
-import type { Call, Dial3cxClient } from "../../features/calls/client.js";
+import type { Call, CallInfo, Dial3cxClient } from "../../features/calls/client.js";
 import type { DeviceRegistration } from "../../features/calls/devices.js";
 import type { DialString } from "../../features/calls/dialstring.js";
 import { numbersForName } from "../../features/contacts/contact-names.js";
 import { loadAllContacts } from "../../features/contacts/index.js";
+import { displayText } from "../../features/display-text.js";
 import type { ServedAccount } from "../accounts.js";
 import { callView } from "../events.js";
 import { requireJson, type StoredAnswer, validIdempotencyKey } from "../security.js";
@@ -125,6 +127,15 @@ export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions)
       }
       const call = await client.makeCall(to, { device: device.contact });
       await callIdentified(call, callIdWaitMs);
+      if (options.callDevicesFile) {
+        // Without an id yet, `status` and GET /v1/calls match the call by number.
+        await recordCallDevice(options.callDevicesFile, {
+          account: account.settings,
+          id: call.id ?? null,
+          dial: to.dial,
+          device: device.name,
+        });
+      }
       return { call, to, device, extension: account.extension };
     });
     if (duplicate) await callIdentified(result.call, callIdWaitMs);
@@ -159,18 +170,30 @@ export function addCallRoutes(app: OpenAPIHono<GatewayEnv>, options: ApiOptions)
     return replayAnswer(answer, replayed) as never;
   });
 
-  app.openapi(listCallsRoute, (c) => {
+  /** The calls' views with the device each rings on, where a placed call's record says. */
+  const withDevices = async (account: ServedAccount, calls: CallInfo[]) => {
+    const deviceOf = options.callDevicesFile
+      ? await loadCallDevices(options.callDevicesFile, account.settings)
+      : () => undefined;
+    return calls.map((call) => ({
+      ...callView(call),
+      device: displayTextOrNull(deviceOf(call)),
+    }));
+  };
+
+  app.openapi(listCallsRoute, async (c) => {
     const account = actingAccount(c, c.req.valid("query").extension);
-    return c.json({ calls: account.client.calls().map(callView) }, 200);
+    return c.json({ calls: await withDevices(account, account.client.calls()) }, 200);
   });
 
-  app.openapi(getCallRoute, (c) => {
+  app.openapi(getCallRoute, async (c) => {
     const account = actingAccount(c);
     const call = account.client
       .calls()
       .find((candidate) => candidate.id === c.req.valid("param").id);
     if (!call) return c.json(notFoundCall(), 404);
-    return c.json(callView(call), 200);
+    const [view] = await withDevices(account, [call]);
+    return c.json(view!, 200);
   });
 
   app.openapi(hangupRoute, async (c) => {
@@ -276,4 +299,8 @@ function callIdentified(call: Call, waitMs: number): Promise<void> {
     const timer = setTimeout(done, waitMs);
     call.on("state", done);
   });
+}
+
+function displayTextOrNull(text: string | undefined): string | null {
+  return text === undefined ? null : displayText(text);
 }

@@ -46,6 +46,8 @@ export interface ApiOptions {
   callIdWaitMs?: number;
   /** Where the dialer page's built files are; default `<package root>/dist/web`. */
   webDir?: string;
+  /** Where placed calls' devices are recorded and read (call-devices.ts); none: not recorded. */
+  callDevicesFile?: string;
   /** Per extension: who a caller is (vCards, PBX phone book, PBX name), for GET /v1/history. */
   callerNames?: ReadonlyMap<string, CallerNameResolver>;
 }

@@ -63,6 +63,11 @@ export const CallSchema = z
     number: z.string().openapi({ description: "The other party's number as the PBX shows it." }),
     name: z.string().nullable(),
     incoming: z.boolean(),
+    device: z.string().nullable().openapi({
+      description:
+        "The device the call rings on, for calls placed through dial3cx (the gateway or the CLI on this machine); null when unknown.",
+      example: "Yealink T46S",
+    }),
   })
   .openapi("Call");
 
