@@ -21,7 +21,12 @@ import { readTokens, tokensFile } from "../src/features/settings/gateway-tokens.
 import { memoryStore } from "../src/features/settings/secrets.js";
 import type { Gateway } from "../src/gateway/index.js";
 import { http, type SimCall, tempHome } from "../src/gateway/testing.js";
-import { type Simulator, startSimulator } from "../src/sim/index.js";
+import {
+  defaultScenario,
+  parseScenario,
+  type Simulator,
+  startSimulator,
+} from "../src/sim/index.js";
 
 const CHROMIUM = process.env.DIAL3CX_CHROMIUM ?? "/usr/bin/chromium";
 const EXTENSION_DIR = fileURLToPath(new URL("../dist/extension/chromium", import.meta.url));
@@ -151,11 +156,24 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
       (await context.waitForEvent("serviceworker", { timeout: 60_000 }));
     extensionId = new URL(worker.url()).host;
     // The far end answers after 1.5 s, so a click shows "dialing" before "connected".
-    sim = await startSimulator({ port: 0, answerAfterMs: 1500 });
+    // The history the popup shows: a missed call to call back, and an anonymous one (no button).
+    const scenario = parseScenario({
+      ...defaultScenario,
+      history: [
+        { extension: "100", kind: "missed", number: "+44 20 7946 0958", minutesAgo: 5 },
+        { extension: "100", kind: "received", number: "anonymous", minutesAgo: 9 },
+      ],
+    });
+    sim = await startSimulator({ port: 0, answerAfterMs: 1500, scenario });
     main = await serve(sim, [extensionId]);
     pages = createServer((request, response) => {
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(request.url === "/forged" ? FORGED : PAGE);
+      const other: Record<string, string> = {
+        "/forged": FORGED,
+        "/frames": FRAMES,
+        "/inner": INNER,
+      };
+      response.end(other[request.url ?? ""] ?? PAGE);
     });
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
@@ -297,13 +315,43 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     await popup.close();
   });
 
+  it("shows the recent calls in the popup and calls one back", async () => {
+    const popup = await context.newPage();
+    await popup.goto(`chrome-extension://${extensionId}/popup.html`);
+    const recent = popup.getByRole("list", { name: "Recent calls" }).locator("li");
+    await expect.poll(() => recent.count(), SOON).toBe(2);
+    expect(await recent.nth(0).textContent()).toMatch(
+      /^Charles Babbage · \+44 20 7946 0958missed · \d/,
+    );
+    expect(await recent.nth(1).textContent()).toMatch(/^anonymousincoming · /);
+    // Only a number is called back: the anonymous call has no button.
+    expect(await recent.nth(1).getByRole("button").count()).toBe(0);
+    await recent.nth(0).getByRole("button", { name: "Call back Charles Babbage" }).click();
+    await expect.poll(async () => (await simCalls()).length, SOON).toBe(1);
+    expect((await simCalls())[0]).toMatchObject({ destination: "00442079460958" });
+    await expect.poll(() => popup.locator("#message").textContent(), SOON).toMatch(/^Calling /);
+    await http(main.gateway.url, "DELETE", `/v1/calls/${(await simCalls())[0]!.id}`, {
+      token: main.token,
+    });
+    // The ended call joins the list at the top.
+    await expect.poll(() => recent.count(), SOON).toBe(3);
+    expect(await recent.nth(0).textContent()).toMatch(/outgoing · /);
+    await popup.close();
+  });
+
   it("Test shows the extension, device and version, or what is wrong", async () => {
     const options = await optionsPage();
     const result = options.locator("#result");
+    const postsBefore = posts();
     await options.getByRole("button", { name: "Test" }).click();
     await expect
       .poll(() => result.textContent(), SOON)
-      .toMatch(/^Works: extension 100 \(Erika Mustermann\), device .+, gateway \d+\.\d+\.\d+/);
+      .toMatch(
+        /^Works: extension 100 \(Erika Mustermann\), device .+, gateway \d+\.\d+\.\d+, browser extension \d+\.\d+\.\d+\.$/,
+      );
+    // The test asks POST /v1/check, which places nothing; no call request at all.
+    expect(main.log()).toMatch(/"method":"POST","path":"\/v1\/check","status":200/);
+    expect(posts()).toBe(postsBefore);
     await options.getByLabel("Token").fill("d3x_wrong");
     await options.getByRole("button", { name: "Test" }).click();
     await expect.poll(() => result.textContent(), SOON).toMatch(/^Token refused/);
@@ -393,6 +441,94 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
     await forged.close();
   });
 
+  it("asks for access to a gateway on another computer, and warns about plain http", async () => {
+    // Headless Chromium cannot show the permission prompt, so the test answers it: the page's
+    // chrome.permissions.request is replaced by one that records the request and says no, then yes.
+    const options = await optionsPage();
+    const result = options.locator("#result");
+    await options.evaluate(() => {
+      const w = window as unknown as { asked: unknown[]; answer: boolean };
+      w.asked = [];
+      w.answer = false;
+      chrome.permissions.request = (async (permissions: unknown) => {
+        w.asked.push(permissions);
+        return w.answer;
+      }) as typeof chrome.permissions.request;
+    });
+    const asked = () => options.evaluate(() => (window as unknown as { asked: unknown[] }).asked);
+    const storedUrl = () =>
+      worker.evaluate(
+        async () =>
+          ((await chrome.storage.local.get("settings")).settings as { gatewayUrl: string })
+            .gatewayUrl,
+      );
+    await options.getByLabel("Gateway URL").fill("http://10.11.12.13:7070");
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => result.textContent(), SOON)
+      .toMatch(/^Not saved\. Not allowed to reach 10\.11\.12\.13:7070: /);
+    expect(await asked()).toEqual([{ origins: ["http://10.11.12.13/*"] }]);
+    expect(await storedUrl()).toBe(main.gateway.url);
+    // Allowed: saved, with the warning that the token would cross the network in clear.
+    await options.evaluate(() => {
+      (window as unknown as { answer: boolean }).answer = true;
+    });
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect
+      .poll(() => result.textContent(), SOON)
+      .toMatch(
+        /^Saved\. Warning: http:\/\/10\.11\.12\.13:7070 is another computer over plain http/,
+      );
+    expect(await result.getAttribute("class")).toMatch(/warning/);
+    expect(await storedUrl()).toBe("http://10.11.12.13:7070");
+    // Back to the gateway on this computer: nothing to ask, no warning.
+    await options.getByLabel("Gateway URL").fill(main.gateway.url);
+    await options.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => result.textContent(), SOON).toBe("Saved.");
+    expect(await asked()).toHaveLength(2);
+    expect(await storedUrl()).toBe(main.gateway.url);
+    await options.close();
+  });
+
+  it("marks and calls numbers in same-origin and srcdoc frames, telling only that frame", async () => {
+    const page = await context.newPage();
+    await page.goto(`${pagesUrl}/frames`);
+    const inner = page.frameLocator("#inner");
+    const srcdoc = page.frameLocator("#srcdoc");
+    await expect.poll(() => inner.locator(".dial3cx-number").count(), SOON).toBe(1);
+    await expect.poll(() => srcdoc.locator(".dial3cx-number").count(), SOON).toBe(1);
+    await expect.poll(() => page.locator(".dial3cx-number").count(), SOON).toBe(1);
+    expect(await inner.locator(".dial3cx-number").textContent()).toBe("+49 30 1357913");
+    expect(await srcdoc.locator(".dial3cx-number").textContent()).toBe("+49 30 2468024");
+    // Each frame counts its own refs from r1: a call's states go to the frame that clicked only.
+    const top = page.locator("#top .dial3cx-number");
+    await top.click();
+    await expect.poll(() => top.getAttribute("data-dial3cx-state"), SOON).toBe("connected");
+    await top.evaluate((span) => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      new MutationObserver(() => seen.push(span.getAttribute("data-dial3cx-state") ?? "")).observe(
+        span,
+        { attributeFilter: ["data-dial3cx-state"] },
+      );
+    });
+    const framed = inner.locator(".dial3cx-number");
+    await framed.click();
+    await expect.poll(() => framed.getAttribute("data-dial3cx-state"), SOON).toBe("connected");
+    expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([]);
+    await srcdoc.locator(".dial3cx-number").click();
+    await expect.poll(async () => (await simCalls()).length, SOON).toBe(3);
+    expect((await simCalls()).map((call) => call.destination)).toEqual([
+      "0049309753197",
+      "0049301357913",
+      "0049302468024",
+    ]);
+    for (const call of await simCalls()) {
+      await http(main.gateway.url, "DELETE", `/v1/calls/${call.id}`, { token: main.token });
+    }
+    await page.close();
+  });
+
   it("takes over tel: links when the option is on", async () => {
     const options = await optionsPage();
     await options.getByLabel(/tel:, callto: and sip: links/).check();
@@ -430,3 +566,11 @@ describe.skipIf(chromiumMissing)("the browser extension in Chromium", { timeout:
 const FORGED = `<!doctype html><html><body>
   <p><span id="forged" class="dial3cx-number" role="link" tabindex="0">Support</span></p>
 </body></html>`;
+
+const FRAMES = `<!doctype html><html><body>
+  <p id="top">Zentrale +49 30 9753197</p>
+  <iframe id="inner" src="/inner"></iframe>
+  <iframe id="srcdoc" srcdoc="<p>Support: +49 30 2468024</p>"></iframe>
+</body></html>`;
+
+const INNER = `<!doctype html><html><body><p>Vertrieb: +49 30 1357913</p></body></html>`;

@@ -26,6 +26,10 @@ export function manifestFor(target, version) {
         js: ["content.js"],
         css: ["content.css"],
         run_at: "document_idle",
+        // Numbers in frames too (CRMs and ticket systems show mail and widgets in iframes,
+        // often srcdoc or about:blank ones): each frame runs its own marker.
+        all_frames: true,
+        match_about_blank: true,
       },
     ],
   };

@@ -2,12 +2,13 @@
 // talks to the gateway or knows the token. Places calls for clicked numbers, the context menu
 // and the popup; follows /v1/events while a call it placed is live and tells the tab that
 // clicked how it goes; dedupes a number clicked twice within DEDUPE_MS; answers the options
-// page's Test.
+// page's Test; fetches the recent calls for the popup.
 import { checkRegion, findNumbers, regionFromLanguage } from "./find.js";
 import { GatewayClient, type GatewayEvent, GatewayProblem } from "./gateway.js";
 import type {
   CallReply,
   CallStateMessage,
+  HistoryReply,
   OverviewReply,
   Reply,
   Request,
@@ -41,9 +42,14 @@ function failure(error: unknown): { ok: false; message: string; kind?: string } 
 // ---------------------------------------------------------------------------------------------
 // Following calls
 
-interface Watched {
+/** Where a click came from: the tab, the frame in it, and the element's ref in that frame. */
+interface Origin {
   tabId?: number;
+  frameId?: number;
   ref?: string;
+}
+
+interface Watched extends Origin {
   /** Digits of what was dialled: matches events of a call whose id the POST did not know. */
   digits: string;
   callId: string | null;
@@ -62,7 +68,9 @@ function notify(entry: Watched, state: string, message?: string): void {
   entry.state = state;
   if (entry.tabId === undefined || entry.ref === undefined) return;
   const update: CallStateMessage = { type: "call-state", ref: entry.ref, state, message };
-  chrome.tabs.sendMessage(entry.tabId, update).catch(() => {
+  // To the frame that clicked only: each frame's content script counts its refs on its own.
+  const target = entry.frameId === undefined ? {} : { frameId: entry.frameId };
+  chrome.tabs.sendMessage(entry.tabId, update, target).catch(() => {
     // The tab was closed or navigated: nobody to tell.
   });
 }
@@ -132,7 +140,7 @@ function lingerThenStop(): void {
 const recent = new Map<string, { at: number; reply: Promise<CallReply> }>();
 
 /** Places a call, once per number within DEDUPE_MS; `from` is the tab and element to tell. */
-export function placeCall(number: string, from: { tabId?: number; ref?: string } = {}) {
+export function placeCall(number: string, from: Origin = {}) {
   const key = digitsOf(number) || number.trim();
   const now = Date.now();
   for (const [k, v] of recent) if (now - v.at > DEDUPE_MS) recent.delete(k);
@@ -151,7 +159,7 @@ export function placeCall(number: string, from: { tabId?: number; ref?: string }
   return reply;
 }
 
-async function dial(number: string, from: { tabId?: number; ref?: string }): Promise<CallReply> {
+async function dial(number: string, from: Origin): Promise<CallReply> {
   const entry: Watched = { ...from, digits: digitsOf(number), callId: null, state: "dialing" };
   try {
     const settings = await loadSettings();
@@ -233,8 +241,12 @@ async function handle(request: Request, sender: chrome.runtime.MessageSender): P
     if (typeof request.number !== "string" || request.number.length > 256) {
       return { ok: false, message: "That is not a number." };
     }
-    const tabId = fromOwnTab ? undefined : sender.tab?.id;
-    return placeCall(request.number, { tabId, ref: request.ref });
+    if (fromOwnTab) return placeCall(request.number);
+    return placeCall(request.number, {
+      tabId: sender.tab?.id,
+      frameId: sender.frameId,
+      ref: request.ref,
+    });
   }
   // Everything else: the popup and the options page only (popup: no tab; options: its own tab).
   if (!fromPage && !fromOwnTab) return { ok: false, message: "not allowed" };
@@ -248,6 +260,8 @@ async function handle(request: Request, sender: chrome.runtime.MessageSender): P
       }
     case "overview":
       return overview();
+    case "history":
+      return history();
     case "test":
       return test(request.gatewayUrl, request.token);
     case "save":
@@ -281,17 +295,29 @@ async function overview(): Promise<OverviewReply> {
   }
 }
 
+/** How many recent calls the popup shows. */
+const RECENT_CALLS = 5;
+
+async function history(): Promise<HistoryReply> {
+  try {
+    return { ok: true, calls: await (await client()).history(RECENT_CALLS) };
+  } catch (error) {
+    return failure(error);
+  }
+}
+
 async function test(gatewayUrl: string, token: string): Promise<TestReply> {
   try {
     const settings = await loadSettings();
     const gateway = await client({ gatewayUrl, token });
     const [status, devices] = await Promise.all([gateway.status(), gateway.devices()]);
-    await gateway.checkCallsAllowed();
+    await gateway.check();
     const device =
       settings.device ||
       (devices.length === 1 ? devices[0]!.name : `the gateway's default of ${devices.length}`);
     const who = status.name ? `${status.extension} (${status.name})` : status.extension;
-    const text = `Works: extension ${who}, device ${device}, gateway ${status.version}.`;
+    const own = chrome.runtime.getManifest().version;
+    const text = `Works: extension ${who}, device ${device}, gateway ${status.version}, browser extension ${own}.`;
     return { ok: true, text };
   } catch (error) {
     return failure(error);

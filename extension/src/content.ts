@@ -1,6 +1,6 @@
-// The content script: marks phone numbers on the page (marker.ts), and turns a person's click or
-// Enter on one (or, when enabled, on a tel:/callto:/sip: link) into a `call` message to the
-// service worker. It never sees the token and never talks to the gateway. Only trusted events
+// The content script, in every frame (all_frames, about:blank and srcdoc ones too): marks phone
+// numbers in its frame (marker.ts), and turns a person's click or Enter on one (or, when enabled,
+// on a tel:/callto:/sip: link) into a `call` message to the service worker. It never sees the token and never talks to the gateway. Only trusted events
 // count: a page's script calling element.click() or dispatching a synthetic event dials nothing,
 // and only spans this script made are buttons (a page cannot forge one with our class name).
 import { checkRegion, regionFromLanguage } from "./find.js";
@@ -33,8 +33,16 @@ function benchHooks() {
   };
 }
 
+/**
+ * The page's address for the excluded sites: an about:blank or srcdoc frame has its parent's
+ * origin but no address of its own; a sandboxed one has the origin "null", which is excluded.
+ */
+function pageUrl(): string {
+  return /^https?:/.test(location.href) ? location.href : self.origin;
+}
+
 function startMarking(): void {
-  if (marker || isExcluded(location.href, settings)) return;
+  if (marker || isExcluded(pageUrl(), settings)) return;
   const region = checkRegion(settings.region) ?? regionFromLanguage(navigator.language);
   marker = new NumberMarker(document, { region, ...benchHooks() });
   marker.start();
@@ -123,7 +131,7 @@ async function main(): Promise<void> {
   onSettingsChanged((next) => {
     const regionChanged = next.region !== settings.region;
     settings = next;
-    if (isExcluded(location.href, settings) || regionChanged) stopMarking();
+    if (isExcluded(pageUrl(), settings) || regionChanged) stopMarking();
     startMarking();
   });
 }

@@ -1,7 +1,13 @@
 // The number finder on text people write: what must become a call button and what must not
 // (dates, IBANs, order and customer numbers, version strings, tokens with digits inside).
 import { describe, expect, it } from "vitest";
-import { checkRegion, findNumbers, mayContainNumber, regionFromLanguage } from "./find.js";
+import {
+  checkRegion,
+  findNumbers,
+  findNumbersFrom,
+  mayContainNumber,
+  regionFromLanguage,
+} from "./find.js";
 
 function numbers(text: string, region: Parameters<typeof findNumbers>[1] | null = "DE"): string[] {
   return findNumbers(text, region ?? undefined).map(
@@ -58,6 +64,25 @@ describe("findNumbers", () => {
   it("is cheap on text without five digits", () => {
     expect(mayContainNumber("hello 1234")).toBe(false);
     expect(mayContainNumber("1 2 3 4 5")).toBe(true);
+  });
+});
+
+describe("findNumbersFrom", () => {
+  it("finds in pieces what findNumbers finds at once, context before the piece included", () => {
+    const text = "Tel. +49 30 123456; Bestellnummer 030123456; mobil 0171 1234567; Fax 030 987654";
+    const whole = findNumbers(text, "DE");
+    expect(whole).toHaveLength(3);
+    const pieces: typeof whole = [];
+    let steps = 0;
+    for (let from: number | undefined = 0; from !== undefined; steps++) {
+      // Time is up after every digit run.
+      const { found, next } = findNumbersFrom(text, "DE", from, () => true);
+      pieces.push(...found);
+      expect(next === undefined || next > from).toBe(true);
+      from = next;
+    }
+    expect(pieces).toEqual(whole);
+    expect(steps).toBeGreaterThanOrEqual(4);
   });
 });
 

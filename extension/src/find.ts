@@ -105,31 +105,47 @@ function worthSearching(text: string, run: RegExpMatchArray, region?: CountryCod
  * would look at is checked here, on the whole text, by `plausible`.
  */
 export function findNumbers(text: string, region?: CountryCode): FoundNumber[] {
-  if (!mayContainNumber(text)) return [];
-  let ibans: Array<[number, number]> | undefined;
+  return findNumbersFrom(text, region, 0, () => false).found;
+}
+
+/**
+ * `findNumbers` a piece at a time, for a text too long for one batch: searches from offset
+ * `from` and stops after the digit run during which `timeUp()` turned true. `next` is where to
+ * go on (with the same text), or undefined when the text is done. Context before `from` still
+ * counts (labels, the character before a number).
+ */
+export function findNumbersFrom(
+  text: string,
+  region: CountryCode | undefined,
+  from: number,
+  timeUp: () => boolean,
+): { found: FoundNumber[]; next: number | undefined } {
   const found: FoundNumber[] = [];
+  if (!mayContainNumber(from === 0 ? text : text.slice(from))) return { found, next: undefined };
+  let ibans: Array<[number, number]> | undefined;
   const options = region ? { defaultCountry: region } : {};
-  for (const run of text.matchAll(DIGIT_RUN)) {
-    if (!worthSearching(text, run, region)) continue;
-    const from = run.index;
-    for (const candidate of findPhoneNumbersInText(
-      text.slice(from, from + run[0].length),
-      options,
-    )) {
-      const start = from + candidate.startsAt;
-      const end = from + candidate.endsAt;
-      if (!plausible(text, start, end, text.slice(start, end), region)) continue;
-      ibans ??= [...text.matchAll(IBAN_AROUND)].map((m) => [m.index, m.index + m[0].length]);
-      if (ibans.some(([a, b]) => start < b && end > a)) continue;
-      found.push({
-        start,
-        end,
-        e164: candidate.number.number,
-        international: candidate.number.formatInternational(),
-      });
+  const runs = new RegExp(DIGIT_RUN);
+  runs.lastIndex = from;
+  for (let run = runs.exec(text); run; run = runs.exec(text)) {
+    if (worthSearching(text, run, region)) {
+      const at = run.index;
+      for (const candidate of findPhoneNumbersInText(text.slice(at, at + run[0].length), options)) {
+        const start = at + candidate.startsAt;
+        const end = at + candidate.endsAt;
+        if (!plausible(text, start, end, text.slice(start, end), region)) continue;
+        ibans ??= [...text.matchAll(IBAN_AROUND)].map((m) => [m.index, m.index + m[0].length]);
+        if (ibans.some(([a, b]) => start < b && end > a)) continue;
+        found.push({
+          start,
+          end,
+          e164: candidate.number.number,
+          international: candidate.number.formatInternational(),
+        });
+      }
     }
+    if (timeUp() && runs.lastIndex < text.length) return { found, next: runs.lastIndex };
   }
-  return found;
+  return { found, next: undefined };
 }
 
 function plausible(

@@ -52,6 +52,28 @@ export function checkGatewayUrl(text: string): string {
   return url.origin;
 }
 
+/** Is the gateway at `url` (an origin, checked) on this computer? */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The host permission the extension needs for a gateway elsewhere ("https://pbx.example.com/*":
+ * match patterns have no port), or undefined on loopback, which the manifest grants.
+ */
+export function hostPermissionFor(url: string): string | undefined {
+  if (isLoopbackUrl(url)) return undefined;
+  const { protocol, hostname } = new URL(url);
+  return `${protocol}//${hostname}/*`;
+}
+
+/** What to tell a user whose token would cross the network in clear; undefined if it won't. */
+export function plainHttpWarning(url: string): string | undefined {
+  if (isLoopbackUrl(url) || new URL(url).protocol !== "http:") return undefined;
+  return `Warning: ${url} is another computer over plain http, so the token and the numbers you call cross the network unencrypted. Start the gateway with --tls-cert and --tls-key and use https://.`;
+}
+
 export interface GatewayClientOptions {
   /** The extension's id, named in the "not allowed" message. */
   extensionId: string;
@@ -80,6 +102,18 @@ export interface CallView {
   number: string;
   name: string | null;
   incoming: boolean;
+}
+
+/** One entry of GET /v1/history (the gateway's HistoryEntry, the fields the popup shows). */
+export interface HistoryView {
+  direction: "incoming" | "outgoing" | "unknown";
+  missed: boolean;
+  number: string;
+  numberE164: string | null;
+  name: string | null;
+  time: string | null;
+  /** The number may be called back. */
+  callback: boolean;
 }
 
 export interface PlacedCall {
@@ -118,6 +152,20 @@ export class GatewayClient {
     return (await this.request<{ calls: CallView[] }>("GET", "/v1/calls")).calls;
   }
 
+  /**
+   * The latest calls, newest first (GET /v1/history); null from a gateway that has no history
+   * (an older dial3cx answers 404).
+   */
+  async history(limit: number): Promise<HistoryView[] | null> {
+    try {
+      return (await this.request<{ calls: HistoryView[] }>("GET", `/v1/history?limit=${limit}`))
+        .calls;
+    } catch (error) {
+      if (error instanceof GatewayProblem && error.status === 404) return null;
+      throw error;
+    }
+  }
+
   /** POST /v1/calls; `created` is false when the gateway answered with an earlier duplicate. */
   async call(to: string, device?: string): Promise<{ call: PlacedCall; created: boolean }> {
     const body = device ? { to, device } : { to };
@@ -126,18 +174,24 @@ export class GatewayClient {
   }
 
   /**
-   * Would the gateway take a call from here? Chromium sends the extension's Origin with POST and
-   * DELETE but not with GET, so only a POST shows whether `--allow-extension` was given. The
-   * body is empty, which the gateway refuses (400 `usage`) before anything is dialled.
+   * Would the gateway take a call from here? POST /v1/check changes nothing and passes the
+   * checks a call passes. It must be a POST: Chromium sends the extension's Origin with POST and
+   * DELETE but not with GET, so only a POST shows whether `--allow-extension` was given.
    */
-  async checkCallsAllowed(): Promise<void> {
+  async check(): Promise<{ extension: string; origin: string | null; version: string }> {
     try {
-      await this.send("POST", "/v1/calls", {});
+      return await this.request("POST", "/v1/check");
     } catch (error) {
-      if (error instanceof GatewayProblem && error.code === "usage") return;
+      if (error instanceof GatewayProblem && error.status === 404) {
+        throw new GatewayProblem(
+          "gateway",
+          "This dial3cx gateway is older than the extension and cannot say whether it allows the extension's calls: update dial3cx.",
+          error.code,
+          404,
+        );
+      }
       throw error;
     }
-    throw new GatewayProblem("gateway", "The gateway accepted a call without a number.");
   }
 
   async hangup(id: string): Promise<void> {

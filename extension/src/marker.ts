@@ -2,11 +2,12 @@
 // found with TreeWalkers (skipping inputs, textareas, contenteditable regions, script, style,
 // code, pre and the page's own links and buttons), checked with the finder, and each number is
 // wrapped in a span by splitting its text node in place (the page keeps its own Text nodes).
-// Work runs in idle time, in batches of at most BATCH_BUDGET_MS, and a MutationObserver queues
+// Work runs in idle time, in batches of at most BATCH_BUDGET_MS (a long text node is searched
+// and marked over several batches), and a MutationObserver queues
 // whatever the page adds later. Text under a selection is left for later, so marking never
 // breaks what the user is selecting.
 import type { CountryCode } from "libphonenumber-js/max";
-import { type FoundNumber, findNumbers, mayContainNumber } from "./find.js";
+import { type FoundNumber, findNumbersFrom, mayContainNumber } from "./find.js";
 
 export const MARK_CLASS = "dial3cx-number";
 /** Main-thread time one batch may take before it yields. */
@@ -52,6 +53,19 @@ function editable(element: Element): boolean {
   return value !== null && value.toLowerCase() !== "false";
 }
 
+/**
+ * The text node being worked on, across batches when it is long: searched from `next` on, then
+ * its numbers wrapped from the last one back (so the earlier offsets stay valid). `data` is
+ * what the node should still hold; if the page changes it in between, the work is dropped (the
+ * MutationObserver has queued the node again).
+ */
+interface Pending {
+  text: Text;
+  data: string;
+  found: FoundNumber[];
+  next: number | undefined;
+}
+
 type Idle = (callback: (deadline: { timeRemaining(): number }) => void) => unknown;
 
 export class NumberMarker {
@@ -59,12 +73,23 @@ export class NumberMarker {
   readonly numbers = new WeakMap<Element, FoundNumber>();
   private readonly roots: Node[] = [];
   private walker: TreeWalker | undefined;
+  private pending: Pending | undefined;
   private readonly deferred = new Set<Text>();
   private observer: MutationObserver | undefined;
   private scheduled = false;
   private channel: MessageChannel | undefined;
   private stopped = false;
   private readonly idle: Idle;
+  /**
+   * The user's selection, read once after each `selectionchange` rather than per text node:
+   * Chromium brings style and layout up to date to answer `getSelection()`, which after our
+   * own insertions is a full layout of the page each time (most of the marking cost before).
+   */
+  private selection: Range | undefined;
+  private selectionChanged = true;
+  private readonly onSelectionChange = () => {
+    this.selectionChanged = true;
+  };
 
   constructor(
     private readonly doc: Document,
@@ -84,6 +109,7 @@ export class NumberMarker {
       subtree: true,
       characterData: true,
     });
+    this.doc.addEventListener("selectionchange", this.onSelectionChange);
     if (this.doc.body) this.enqueue(this.doc.body);
   }
 
@@ -91,9 +117,11 @@ export class NumberMarker {
   stop(): void {
     this.stopped = true;
     this.observer?.disconnect();
+    this.doc.removeEventListener("selectionchange", this.onSelectionChange);
     this.channel?.port1.close();
     this.roots.length = 0;
     this.walker = undefined;
+    this.pending = undefined;
     for (const span of this.doc.querySelectorAll(`span.${MARK_CLASS}`)) {
       if (this.numbers.has(span)) span.replaceWith(...span.childNodes);
     }
@@ -148,20 +176,24 @@ export class NumberMarker {
   private batch(budgetMs: number, idleLeft: () => number): void {
     const started = performance.now();
     const end = started + budgetMs;
+    const timeUp = () => performance.now() >= end;
     let marked = 0;
-    let checked = 0;
-    while (performance.now() < end || checked === 0) {
-      const text = this.nextText();
-      if (!text) break;
-      checked += 1;
-      marked += this.markText(text);
-    }
+    // At least one step per batch, however short the budget: each step ends at the budget.
+    do {
+      if (!this.pending) {
+        const text = this.nextText();
+        if (!text) break;
+        this.pending = { text, data: text.data, found: [], next: 0 };
+      }
+      marked += this.step(this.pending, timeUp);
+    } while (!timeUp());
     // Our own splitting shows up as mutations: drop them, nothing of the page's can be among
     // them (no page script ran during this batch).
     this.observer?.takeRecords();
     this.options.onBatch?.(performance.now() - started, marked);
-    if (this.walker || this.roots.length > 0) this.schedule(idleLeft() >= BATCH_BUDGET_MS);
-    else if (this.deferred.size > 0) this.retryDeferredLater();
+    if (this.pending || this.walker || this.roots.length > 0) {
+      this.schedule(idleLeft() >= BATCH_BUDGET_MS);
+    } else if (this.deferred.size > 0) this.retryDeferredLater();
     else this.options.onIdle?.();
   }
 
@@ -219,22 +251,42 @@ export class NumberMarker {
   }
 
   private underSelection(text: Text): boolean {
-    const selection = this.doc.getSelection();
-    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return false;
-    return selection.getRangeAt(0).intersectsNode(text);
+    if (this.selectionChanged) {
+      this.selectionChanged = false;
+      const selection = this.doc.getSelection();
+      this.selection =
+        selection && selection.rangeCount > 0 && !selection.isCollapsed
+          ? selection.getRangeAt(0)
+          : undefined;
+    }
+    return this.selection?.intersectsNode(text) ?? false;
   }
 
-  private markText(text: Text): number {
-    if (!text.isConnected || !mayContainNumber(text.data)) return 0;
-    const found = findNumbers(text.data, this.options.region);
-    if (found.length === 0) return 0;
-    if (this.underSelection(text)) {
-      this.deferred.add(text);
+  /** Searches, then marks, `pending` until it is done or the time is up; returns how many marked. */
+  private step(pending: Pending, timeUp: () => boolean): number {
+    const { text } = pending;
+    if (!text.isConnected || text.data !== pending.data) {
+      this.pending = undefined;
       return 0;
     }
+    while (pending.next !== undefined) {
+      const { found, next } = findNumbersFrom(
+        pending.data,
+        this.options.region,
+        pending.next,
+        timeUp,
+      );
+      pending.found.push(...found);
+      pending.next = next;
+      if (next !== undefined) return 0;
+    }
+    if (pending.found.length > 0 && this.underSelection(text)) {
+      this.deferred.add(text);
+      pending.found.length = 0;
+    }
+    let marked = 0;
     // From the end, so the earlier offsets stay valid; `text` keeps the leading part.
-    for (let i = found.length - 1; i >= 0; i--) {
-      const number = found[i]!;
+    for (let number = pending.found.pop(); number; number = pending.found.pop()) {
       const part = text.splitText(number.start);
       part.splitText(number.end - number.start);
       const span = this.doc.createElement("span");
@@ -246,7 +298,11 @@ export class NumberMarker {
       this.numbers.set(span, number);
       part.replaceWith(span);
       span.append(part);
+      marked += 1;
+      if (pending.found.length > 0 && timeUp()) break;
     }
-    return found.length;
+    pending.data = text.data;
+    if (pending.found.length === 0) this.pending = undefined;
+    return marked;
   }
 }

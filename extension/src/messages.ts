@@ -2,13 +2,14 @@
 // person clicked); everything else (hang up, devices, the token, the test) is accepted from the
 // extension's own pages only. Web pages cannot send any: the manifest has no
 // externally_connectable, and the content script acts on trusted clicks only.
-import type { CallView, DeviceView, PlacedCall } from "./gateway.js";
+import type { CallView, DeviceView, HistoryView, PlacedCall } from "./gateway.js";
 import type { Settings } from "./settings.js";
 
 export type Request =
   | { type: "call"; number: string; ref?: string }
   | { type: "hangup"; id: string }
   | { type: "overview" }
+  | { type: "history" }
   | { type: "test"; gatewayUrl: string; token: string }
   | { type: "save"; settings: Settings; token: string };
 
@@ -32,3 +33,5 @@ export type OverviewReply = Reply<{
   device: string;
 }>;
 export type TestReply = Reply<{ text: string }>;
+/** `calls` is null when the gateway has no call history. */
+export type HistoryReply = Reply<{ calls: HistoryView[] | null }>;

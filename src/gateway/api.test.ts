@@ -429,6 +429,7 @@ describe("GET /openapi.json", () => {
         "GET /v1/contacts",
         "GET /v1/events",
         "GET /v1/history",
+        "POST /v1/check",
         "GET /healthz",
         "POST /v1/accounts/{extension}/retry",
       ].sort(),

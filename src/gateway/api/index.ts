@@ -8,6 +8,7 @@ import { VERSION } from "../../version.js";
 import { bodyLimitGuard, errorResponse, hostGuard, originGuard } from "../security.js";
 import { addStaticRoutes } from "../static.js";
 import { addCallRoutes } from "./calls.js";
+import { addCheckRoutes } from "./check.js";
 import { addContactRoutes } from "./contacts.js";
 import type { ApiOptions, GatewayEnv } from "./context.js";
 import { addDeviceRoutes } from "./devices.js";
@@ -71,6 +72,7 @@ export function createApi(options: ApiOptions): OpenAPIHono<GatewayEnv> {
   addContactRoutes(app);
   addEventRoutes(app, options);
   addHistoryRoutes(app, options);
+  addCheckRoutes(app);
   app.openapi(healthRoute, (c) => {
     const loginRefused = options.accounts.list().filter((a) => a.client.loginRefused()).length;
     return c.json({ ok: true as const, loginRefused }, 200);
