@@ -1,13 +1,16 @@
 // esbuild bundles of the CLI, in parts, so that a warm click loads three small files and the rest of
 // the CLI costs it nothing (issue 11):
-//   dist/cli/main.js    the entry (src/cli/entry.ts): --version, and the choice between the two below;
-//   dist/cli/fast.js    the warm click (src/cli/fast.ts) in one file, without code splitting;
-//   dist/cli/full/      the whole CLI (src/cli/main.ts), one chunk per lazily loaded subcommand;
-//   dist/cli/errors.js  src/errors.ts, the one copy both of them import, so that an error class is
-//                       one class in the whole process (instanceof holds across the bundles).
-// What the fast path reaches only when a click is not warm (logging in, reading vCards, an odd PBX
-// answer) is not copied into fast.js: fast.js imports it from full/ (FULL_ENTRIES). A build fails
-// when fast.js would contain what a click must never load (FAST_FORBIDDEN).
+//   dist/cli/main.cjs    the entry (src/cli/entry.ts): --version, and the choice between the two below;
+//   dist/cli/fast.cjs    the warm click (src/cli/fast.ts) in one file, without code splitting;
+//   dist/cli/full/       the whole CLI (src/cli/main.ts) as ES modules, one chunk per lazily loaded
+//                        subcommand;
+//   dist/cli/errors.cjs  src/errors.ts, the one copy both of them load, so that an error class is
+//                        one class in the whole process (instanceof holds across the bundles).
+// The warm path is CommonJS: Node's ES module loader costs ~10 ms to start, which only the full
+// CLI then pays (bin/dial3cx.js is CommonJS too, by bin/package.json). What the fast path reaches
+// only when a click is not warm (logging in, reading vCards, an odd PBX answer) is not copied into
+// fast.cjs: it imports it from full/ (FULL_ENTRIES). A build fails when fast.cjs would contain what
+// a click must never load (FAST_FORBIDDEN).
 // Used by the build and, so that CLI tests never run a stale bundle, by the test suite's global setup.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -23,16 +26,14 @@ const FULL_ENTRIES = {
   "zod-mini": "src/features/settings/zod-mini.ts",
 };
 
-/** Never in fast.js: each would cost a warm click milliseconds it does not need. */
+/** Never in fast.cjs: each would cost a warm click milliseconds it does not need. */
 const FAST_FORBIDDEN = [
   /node_modules\/(commander|@commander-js|zod|pino|ws|ical\.js|hono|@hono|@modelcontextprotocol|@inquirer|fzf)\//,
   /node_modules\/@bufbuild\/protobuf\/dist\/esm\/(registry|reflect|codegenv\d)/,
   /^src\/(drivers\/webclient\/driver|drivers\/callcontrol|gateway|sim|mcp)\b/,
 ];
 
-const NODE_BANNER = {
-  js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-};
+const ERRORS = "src/errors.ts";
 
 /** Builds into a fresh folder and swaps it in, so a CLI running meanwhile never sees half a build. */
 export async function bundleCli() {
@@ -49,39 +50,50 @@ export async function bundleCli() {
 
 const common = {
   bundle: true,
-  format: "esm",
   platform: "node",
   target: "node20",
   // Native addon: loaded from node_modules at run time.
   external: ["@napi-rs/keyring"],
-  banner: NODE_BANNER,
   logLevel: "warning",
+};
+
+/** The CommonJS parts: `import.meta.url` is this file's URL, as in an ES module. */
+const commonJs = {
+  ...common,
+  format: "cjs",
+  outExtension: { ".js": ".cjs" },
+  define: { "import.meta.url": "__dial3cx_module_url" },
+  banner: { js: 'var __dial3cx_module_url = require("node:url").pathToFileURL(__filename).href;' },
 };
 
 function buildFull(outdir) {
   return build({
     ...common,
+    format: "esm",
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+    },
     entryPoints: { main: "src/cli/main.ts", ...FULL_ENTRIES },
     outdir,
     splitting: true,
-    // Chunks next to the entries: every file of full/ then finds errors.js at ../errors.js.
+    // Chunks next to the entries: every file of full/ then finds errors.cjs at ../errors.cjs.
     chunkNames: "[name]-[hash]",
-    plugins: [externalModules({ [ERRORS]: "../errors.js" }), metadataAsJson],
+    plugins: [externalModules({ [ERRORS]: "../errors.cjs" }), metadataAsJson],
   });
 }
 
 function buildErrors(outdir) {
-  return build({ ...common, entryPoints: { errors: ERRORS }, outdir, banner: {} });
+  // Node reads the names an ES module may import from it off esbuild's CommonJS output.
+  return build({ ...commonJs, entryPoints: { errors: ERRORS }, outdir, banner: {}, define: {} });
 }
 
 async function buildFast(outdir) {
   const result = await build({
-    ...common,
+    ...commonJs,
     // Loaded from node_modules when a slow PBX makes a terminal show it (src/cli/progress.ts).
     external: [...common.external, "yocto-spinner"],
     entryPoints: { fast: "src/cli/fast.ts" },
     outdir,
-    splitting: false,
     // Fewer bytes for V8 to read and scan on every click (comments and blanks only: names stay,
     // for readable stack traces in a bug report).
     minifyWhitespace: true,
@@ -89,12 +101,11 @@ async function buildFast(outdir) {
     metafile: true,
     plugins: [
       externalModules({
-        [ERRORS]: "./errors.js",
+        [ERRORS]: "./errors.cjs",
         ...Object.fromEntries(
           Object.entries(FULL_ENTRIES).map(([name, file]) => [file, `./full/${name}.js`]),
         ),
       }),
-      builtinsOnFirstUse,
       metadataFromFile(outdir),
     ],
   });
@@ -102,36 +113,22 @@ async function buildFast(outdir) {
   const forbidden = inputs.filter((input) => FAST_FORBIDDEN.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) {
     throw new Error(
-      `dist/cli/fast.js would contain ${forbidden.join(", ")}: the warm click must not load it. Import it dynamically from a module in FULL_ENTRIES (scripts/bundle-cli.mjs) or off the fast path.`,
+      `dist/cli/fast.cjs would contain ${forbidden.join(", ")}: the warm click must not load it. Import it dynamically from a module in FULL_ENTRIES (scripts/bundle-cli.mjs) or off the fast path.`,
     );
   }
 }
 
-/** The entry: its only imports are fast.js and full/main.js, loaded when needed. */
+/** The entry: it requires fast.cjs and imports full/main.js, each only when needed. */
 function buildEntry(outdir) {
-  const routes = { "./fast.js": "./fast.js", "./main.js": "./full/main.js" };
   return build({
-    ...common,
+    ...commonJs,
     entryPoints: { main: "src/cli/entry.ts" },
     outdir,
-    splitting: false,
-    banner: {},
     plugins: [
-      {
-        name: "entry-routes",
-        setup(builder) {
-          builder.onResolve({ filter: /^\.\/(fast|main)\.js$/ }, (args) =>
-            args.importer.endsWith(path.join("src", "cli", "entry.ts"))
-              ? { path: routes[args.path], external: true }
-              : undefined,
-          );
-        },
-      },
+      externalModules({ "src/cli/fast.ts": "./fast.cjs", "src/cli/main.ts": "./full/main.js" }),
     ],
   });
 }
-
-const ERRORS = "src/errors.ts";
 
 /** Imports of these source files (relative to the repository) become imports of the given paths. */
 function externalModules(byFile) {
@@ -148,32 +145,7 @@ function externalModules(byFile) {
 }
 
 /**
- * In fast.js, some of Node's built-in modules are require()d when the module using them first
- * runs, instead of imported up front. An ESM import of a built-in loads it before anything runs
- * and reads every export, lazy ones included: node:util loads its parseArgs and MIMEType modules,
- * node:process its report, node:crypto WebCrypto. node:https and node:tls serve only a direct
- * call (a call handed to the gateway needs neither), node:child_process only a notification or a
- * password command. Measured: a warm call compiled 27 built-in modules more than the floor,
- * ~20 ms. (Not all built-ins: a require()d one is copied into an ES module object where it is
- * used, which costs more than the import for those every click needs, such as node:fs or node:http.)
- */
-const builtinsOnFirstUse = {
-  name: "builtins-on-first-use",
-  setup(builder) {
-    builder.onResolve(
-      { filter: /^node:(child_process|crypto|https|process|tls|tty|util)$/ },
-      (args) =>
-        args.namespace === "builtin" ? undefined : { path: args.path, namespace: "builtin" },
-    );
-    builder.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
-
-/**
- * In fast.js, libphonenumber's metadata is a JSON file next to it, read when a number first needs
+ * In fast.cjs, libphonenumber's metadata is a JSON file next to it, read when a number first needs
  * it: every click would otherwise scan its ~160 KB, and most clicks on an extension or a plain
  * national number never need it.
  */
@@ -186,7 +158,7 @@ function metadataFromFile(outdir) {
         mkdirSync(outdir, { recursive: true });
         copyFileSync(args.path.replace(/\.js$/, ""), path.join(outdir, name));
         return {
-          contents: `import { readFileSync } from "node:fs";\nexport default JSON.parse(readFileSync(new URL(${JSON.stringify(`./${name}`)}, import.meta.url), "utf8"));`,
+          contents: `export default JSON.parse(require("node:fs").readFileSync(require("node:path").join(__dirname, ${JSON.stringify(name)}), "utf8"));`,
           loader: "js",
         };
       });
@@ -197,20 +169,17 @@ function metadataFromFile(outdir) {
 const METADATA_MODULE = /libphonenumber-js[\\/]metadata\.(max|min|mobile)\.json\.js$/;
 
 /**
- * libphonenumber's metadata (~160 KB) as JSON.parse of a string instead of an object literal:
- * V8 reads JSON several times faster than it compiles the same literal, which a warm click
- * dialling a "+" number pays for. The content is byte for byte the package's own JSON.
+ * In the full CLI, libphonenumber's metadata (~160 KB) as JSON.parse of a string instead of an
+ * object literal: V8 reads JSON several times faster than it compiles the same literal. The
+ * content is byte for byte the package's own JSON.
  */
 const metadataAsJson = {
   name: "libphonenumber-metadata-as-json",
   setup(builder) {
-    builder.onLoad(
-      { filter: /libphonenumber-js[\\/]metadata\.(max|min|mobile)\.json\.js$/ },
-      (args) => {
-        const json = readFileSync(args.path.replace(/\.js$/, ""), "utf8");
-        JSON.parse(json); // a broken file fails the build, not a call
-        return { contents: `export default JSON.parse(${JSON.stringify(json)});`, loader: "js" };
-      },
-    );
+    builder.onLoad({ filter: METADATA_MODULE }, (args) => {
+      const json = readFileSync(args.path.replace(/\.js$/, ""), "utf8");
+      JSON.parse(json); // a broken file fails the build, not a call
+      return { contents: `export default JSON.parse(${JSON.stringify(json)});`, loader: "js" };
+    });
   },
 };
