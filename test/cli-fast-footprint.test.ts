@@ -1,6 +1,7 @@
 // What a warm click loads (issue 11): the entry, the fast-path bundle and the shared errors module,
-// and none of the built-in modules it has no use for. The bundles are made so by
-// scripts/bundle-cli.mjs; this pins the result on the built CLI, against the simulator.
+// all CommonJS, without starting Node's ES module loader, and none of the built-in modules it has no
+// use for. The bundles are made so by scripts/bundle-cli.mjs; this pins the result on the built
+// CLI, against the simulator.
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
@@ -8,13 +9,14 @@ import { fileURLToPath } from "node:url";
 import { describe, test } from "vitest";
 import { cliBin, MAKE_CALL, startSimAndHome } from "./cli-helpers.js";
 
-const FOOTPRINT = new URL("./module-footprint.mjs", import.meta.url).href;
+const FOOTPRINT = fileURLToPath(new URL("./module-footprint.cjs", import.meta.url));
 const fastPathOff = process.env.DIAL3CX_FAST_PATH === "0";
 
 interface Footprint {
   code: number | null;
   stdout: string;
   files: string[];
+  esmLoader: boolean;
   builtins: string[];
 }
 
@@ -27,7 +29,7 @@ async function runMeasured(
   const bin = await cliBin();
   const root = dirname(dirname(bin));
   const out = join(dir, `footprint-${Date.now()}-${Math.random()}.jsonl`);
-  const child = spawn(process.execPath, ["--import", FOOTPRINT, bin, ...args], {
+  const child = spawn(process.execPath, ["--require", FOOTPRINT, bin, ...args], {
     env: { ...env, DIAL3CX_TEST_FOOTPRINT: out },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -36,14 +38,9 @@ async function runMeasured(
     stdout += chunk;
   });
   const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-  const lines = (await readFile(out, "utf8"))
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as { file?: string; builtins?: string[] });
-  const files = lines
-    .flatMap((line) => (line.file ? [relative(root, fileURLToPath(line.file))] : []))
-    .filter((file) => !file.startsWith("..")); // the preload's own files
-  return { code, stdout, files, builtins: lines.find((line) => line.builtins)?.builtins ?? [] };
+  const footprint = JSON.parse(await readFile(out, "utf8")) as Omit<Footprint, "code" | "stdout">;
+  const files = footprint.files.map((file) => relative(root, file));
+  return { ...footprint, code, stdout, files };
 }
 
 /** Built-ins a warm call has no use for: processes, timing, and the lazy exports of util/process/crypto. */
@@ -62,7 +59,7 @@ describe.skipIf(fastPathOff).concurrent("a warm click's footprint", () => {
     ["an international number", "+49 30 123456"],
     ["an extension", "124"],
   ])(
-    "warm call to %s: three files of dial3cx, no needless built-ins",
+    "warm call to %s: three CommonJS files of dial3cx, no ES module loader",
     async ([, number], { expect, onTestFinished }) => {
       const { sim, home, env } = await startSimAndHome(onTestFinished);
       const cold = await runMeasured(["call", "123"], env, home.dir);
@@ -72,13 +69,14 @@ describe.skipIf(fastPathOff).concurrent("a warm click's footprint", () => {
       expect(warm).toMatchObject({ code: 0, stdout: expect.stringContaining("Calling") });
       expect(warm.files).toEqual([
         join("bin", "dial3cx.js"),
-        join("dist", "cli", "main.js"),
-        join("dist", "cli", "fast.js"),
-        join("dist", "cli", "errors.js"),
+        join("dist", "cli", "main.cjs"),
+        join("dist", "cli", "fast.cjs"),
+        join("dist", "cli", "errors.cjs"),
       ]);
+      expect(warm.esmLoader).toBe(false);
       expect(warm.builtins.filter((name) => NEEDLESS_BUILTINS.includes(name))).toEqual([]);
-      // The cold call went the long way: the full CLI's files.
-      expect(cold.files.some((file) => file.startsWith(join("dist", "cli", "full")))).toBe(true);
+      // The cold call went the long way: the full CLI, as ES modules.
+      expect(cold.esmLoader).toBe(true);
       const sent = (await sim.requests()).slice(before);
       expect(sent.map((entry) => entry.messageId)).toEqual([MAKE_CALL]);
     },
