@@ -12,9 +12,10 @@
 // fast.cjs: it imports it from full/ (FULL_ENTRIES). A build fails when fast.cjs would contain what
 // a click must never load (FAST_FORBIDDEN).
 // Used by the build and, so that CLI tests never run a stale bundle, by the test suite's global setup.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
+import { packPhoneMetadata } from "./phone-metadata.mjs";
 
 /** Modules the fast path imports from the full build (by name: dist/cli/full/<name>.js). */
 const FULL_ENTRIES = {
@@ -145,21 +146,25 @@ function externalModules(byFile) {
 }
 
 /**
- * In fast.cjs, libphonenumber's metadata is a JSON file next to it, read when a number first needs
- * it: every click would otherwise scan its ~160 KB, and most clicks on an extension or a plain
- * national number never need it.
+ * In fast.cjs, libphonenumber's metadata is a file next to it, packed by country and read when a
+ * number first needs it (src/features/calls/phone-metadata.ts): every click would otherwise scan
+ * its ~160 KB, most clicks on an extension or a plain national number never need it, and one on
+ * a "+" number needs one country's plan.
  */
 function metadataFromFile(outdir) {
   return {
     name: "libphonenumber-metadata-from-file",
     setup(builder) {
       builder.onLoad({ filter: METADATA_MODULE }, (args) => {
-        const name = `libphonenumber-${path.basename(args.path, ".js")}`;
+        const name = `libphonenumber-${path.basename(args.path, ".json.js")}.pack`;
+        const metadata = JSON.parse(readFileSync(args.path.replace(/\.js$/, ""), "utf8"));
         mkdirSync(outdir, { recursive: true });
-        copyFileSync(args.path.replace(/\.js$/, ""), path.join(outdir, name));
+        writeFileSync(path.join(outdir, name), packPhoneMetadata(metadata));
+        const reader = JSON.stringify(path.resolve("src/features/calls/phone-metadata.ts"));
         return {
-          contents: `export default JSON.parse(require("node:fs").readFileSync(require("node:path").join(__dirname, ${JSON.stringify(name)}), "utf8"));`,
+          contents: `import { readPackedPhoneMetadata } from ${reader};\nexport default readPackedPhoneMetadata(require("node:path").join(__dirname, ${JSON.stringify(name)}));`,
           loader: "js",
+          resolveDir: path.resolve("."),
         };
       });
     },
