@@ -12,7 +12,7 @@ export const REPO = fileURLToPath(new URL("..", import.meta.url));
 export const BIN = join(REPO, "bin", "dial3cx.js");
 
 /** Exits with a hint when the code to measure has not been built. */
-export function requireBuild(paths = ["dist/cli/main.js"]) {
+export function requireBuild(paths = ["dist/cli/main.cjs"]) {
   const missing = paths.filter((path) => !existsSync(join(REPO, path)));
   if (missing.length > 0) {
     process.stderr.write(`bench: ${missing.join(", ")} missing: run \`npm run build\` first.\n`);

@@ -38,7 +38,7 @@ const latencies = values.latency.split(",").map(Number);
 const bin = values.bin;
 requireBuild(
   bin === BIN
-    ? ["dist/cli/main.js", "dist/lib/sim/index.js", "dist/lib/drivers/webclient/myphone-wire.js"]
+    ? ["dist/cli/main.cjs", "dist/lib/sim/index.js", "dist/lib/drivers/webclient/myphone-wire.js"]
     : ["dist/lib/sim/index.js", "dist/lib/drivers/webclient/myphone-wire.js"],
 );
 const { startSimulator, DEFAULT_DEMO_PASSWORD } = await import("../dist/lib/sim/index.js");

@@ -55,7 +55,7 @@ async function copyBundle(): Promise<string> {
     const after = await listing(source);
     const sizes = (lines: string[]) => lines.map((line) => line.replace(/:[^:]*$/, ""));
     const complete =
-      before.some((line) => line.startsWith("main.js:")) &&
+      before.some((line) => line.startsWith("main.cjs:")) &&
       before.join("\n") === after.join("\n") &&
       sizes(before).join("\n") === sizes(await listing(copy)).join("\n");
     if (complete) return join(root, "bin", "dial3cx.js");

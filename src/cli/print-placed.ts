@@ -2,7 +2,7 @@
 // the JSON summary. Apart from commands/call.ts, whose imports (libphonenumber) the warm-call fast
 // path (fast.ts) does not load; `call`, `pick` and the fast path print through this one function.
 import { describeCallee } from "../features/calls/callee.js";
-import { type DialString, keyInHint } from "../features/calls/dialstring.js";
+import { type DialString, keyInHint } from "../features/calls/dial-target.js";
 import type { PlacedCall } from "../features/calls/place-call.js";
 import { type ConnectionFlags, type Io, writeJson } from "./context.js";
 

@@ -2,7 +2,7 @@
 // account in, wires the events to SSE and webhooks, and serves the API on TCP (loopback by
 // default; TLS or an explicit opt-out elsewhere) and on a unix socket in the runtime directory
 // (dir 0700, socket 0600). Logs one pino line per request to stderr, secrets redacted.
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, rm, unlink } from "node:fs/promises";
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -18,6 +18,7 @@ import { Dial3cxError } from "../errors.js";
 import { callDevicesFile } from "../features/calls/call-devices.js";
 import { dialStringOptions } from "../features/calls/place-call.js";
 import { type CallerNameResolver, callerNameResolver } from "../features/contacts/caller-name.js";
+import { type GatewayCard, gatewayCardPath } from "../features/desktop/gateway-handoff.js";
 import {
   ensureTokens,
   ensureWebhookSecret,
@@ -27,7 +28,7 @@ import {
 } from "../features/settings/gateway-tokens.js";
 import type { AppPaths } from "../features/settings/paths.js";
 import type { SecretStore } from "../features/settings/secrets.js";
-import { isErrnoCode } from "../features/settings/secure-file.js";
+import { isErrnoCode, writeSecureFile } from "../features/settings/secure-file.js";
 import { AccountPool, type AccountSpec } from "./accounts.js";
 import { createApi, type GatewayEnv, type PlacedCall } from "./api/index.js";
 import { EventHub } from "./events.js";
@@ -239,6 +240,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       );
       // The umask already made it 0600; said again in case a platform ignores it for sockets.
       await chmod(socketPath, 0o600);
+      // The card lets a click check the PBX without asking first (gateway-handoff.ts).
+      const card: GatewayCard = {
+        pid: process.pid,
+        pbx: Object.fromEntries(accounts.list().map((account) => [account.extension, account.pbx])),
+      };
+      const cardPath = gatewayCardPath(socketPath);
+      await writeSecureFile(cardPath, `${JSON.stringify(card)}\n`);
+      cleanup.push(() => rm(cardPath, { force: true }));
     }
 
     const url = `${tls ? "https" : "http"}://${hostForUrl(listen.host)}:${port}`;

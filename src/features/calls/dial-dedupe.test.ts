@@ -113,6 +113,9 @@ describe("claimDial", () => {
     const names = await readdir(dir);
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/^[0-9a-f]{32}\.0$/);
+    // With the outcome, the prune stamp: empty and private too.
+    await (await claimDial({ dir, identity: { ...identity, dial: "5" }, windowMs: 3000 })).settle();
+    expect((await stat(path.join(dir, ".pruned"))).mode & 0o777).toBe(0o600);
     expect(names[0]).not.toContain("30123456");
     expect((await stat(path.join(dir, names[0]!))).mode & 0o777).toBe(0o600);
   });
@@ -126,10 +129,39 @@ describe("claimDial", () => {
     const sixDays = new Date(Date.now() - 6 * 24 * 3600_000);
     await utimes(a!, eightDays, eightDays);
     await utimes(b!, sixDays, sixDays);
-    await claimDial({ dir, identity, windowMs: 3000 });
+    // Pruned once the outcome is known, not on the way to the call.
+    const claim = await claimDial({ dir, identity, windowMs: 3000 });
+    expect(await readdir(dir)).toHaveLength(3);
+    await claim.settle();
     const left = (await readdir(dir)).map((name) => path.join(dir, name));
     expect(left).not.toContain(a);
     expect(left).toContain(b);
-    expect(left).toHaveLength(2);
+    expect(left.filter((file) => !file.endsWith(".pruned"))).toHaveLength(2);
+  });
+
+  it("looks for old markers at most once a day, however many numbers were dialled", async () => {
+    const dir = recentDialsDir(await stateDir());
+    let now = Date.now();
+    const clock = () => now;
+    const dial = async (number: string) => {
+      const claim = await claimDial({
+        dir,
+        identity: { ...identity, dial: number },
+        windowMs: 3000,
+        now: clock,
+      });
+      await claim.settle();
+    };
+    for (let i = 0; i < 50; i++) await dial(String(1000 + i));
+    const markers = async () => (await readdir(dir)).filter((name) => !name.startsWith("."));
+    const old = new Date(now - 8 * 24 * 3600_000);
+    for (const name of await markers()) await utimes(path.join(dir, name), old, old);
+    // Pruned today already (by the first settle): the week-old markers stay for now.
+    await dial("2000");
+    expect(await markers()).toHaveLength(51);
+    now += 25 * 3600_000;
+    await dial("2001");
+    // A day later: only the markers of the last two dials are left.
+    expect(await markers()).toHaveLength(2);
   });
 });

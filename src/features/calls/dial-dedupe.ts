@@ -15,7 +15,9 @@
 // - A claim is settled (its marker's mtime set to now) when the outcome is known, or unknown
 //   (the call may have been placed): the window runs from the PBX's answer, not from the click,
 //   so a slow PBX does not let a repeat through.
-// - Markers older than a week are pruned. Pruning every marker of a number could let two
+// - Markers older than a week are pruned, at most once a day (a `.pruned` stamp's mtime) and only
+//   once the outcome is known (settle, release): looking at every marker on every click cost a
+//   click one stat per number dialled that week. Pruning every marker of a number could let two
 //   processes that click that very number during the prune both dial; the window is a few
 //   microseconds once a week, and the price is one extra call.
 import { createHash } from "node:crypto";
@@ -25,6 +27,8 @@ import { isErrnoCode } from "../settings/secure-file.js";
 
 export const RECENT_DIALS_DIR = "recent-dials";
 const PRUNE_AFTER_MS = 7 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 24 * 3600_000;
+const PRUNED_STAMP = ".pruned";
 const MAX_ATTEMPTS = 20;
 
 export interface DialClaim {
@@ -72,13 +76,18 @@ export async function claimDial(options: ClaimOptions): Promise<DialClaim> {
     const next = (newest ?? -1) + 1;
     const file = path.join(options.dir, markerName(key, next));
     if (!(await createExclusive(file))) continue;
-    await removeOlder(options.dir, names, key, next, now());
+    await removeOlderGenerations(options.dir, names, key, next);
+    const prune = () => pruneDaily(options.dir, now()).catch(() => undefined);
     return {
       duplicate: false,
-      release: () => unlink(file).catch(() => undefined),
+      release: async () => {
+        await unlink(file).catch(() => undefined);
+        await prune();
+      },
       settle: async () => {
         const at = new Date(now());
         await utimes(file, at, at).catch(() => undefined);
+        await prune();
       },
     };
   }
@@ -132,24 +141,37 @@ async function createExclusive(file: string): Promise<boolean> {
   }
 }
 
-/** This number's older generations, and other numbers' markers not touched for a week. */
-async function removeOlder(
+/** This number's older generations: the newest one is the record. */
+async function removeOlderGenerations(
   dir: string,
   names: readonly string[],
   key: string,
   current: number,
-  now: number,
 ): Promise<void> {
   for (const name of names) {
     const generation = generationOf(name, key);
-    const file = path.join(dir, name);
-    if (generation !== undefined) {
-      if (generation < current) await unlink(file).catch(() => undefined);
-      continue;
-    }
-    const mtime = await mtimeOf(file).catch(() => undefined);
-    if (mtime !== undefined && now - mtime > PRUNE_AFTER_MS) {
-      await unlink(file).catch(() => undefined);
+    if (generation !== undefined && generation < current) {
+      await unlink(path.join(dir, name)).catch(() => undefined);
     }
   }
+}
+
+/** Other numbers' markers not touched for a week, looked for at most once a day. */
+async function pruneDaily(dir: string, now: number): Promise<void> {
+  const stamp = path.join(dir, PRUNED_STAMP);
+  const last = await mtimeOf(stamp);
+  if (last !== undefined && now - last < PRUNE_EVERY_MS) return;
+  // Stamped first: processes that finish together do not all prune.
+  if (last === undefined) await createExclusive(stamp).catch(() => undefined);
+  const at = new Date(now);
+  await utimes(stamp, at, at);
+  const names = (await readdir(dir)).filter((name) => name !== PRUNED_STAMP);
+  await Promise.all(
+    names.map(async (name) => {
+      const file = path.join(dir, name);
+      const mtime = await mtimeOf(file).catch(() => undefined);
+      if (mtime !== undefined && now - mtime > PRUNE_AFTER_MS)
+        await unlink(file).catch(() => undefined);
+    }),
+  );
 }

@@ -11,7 +11,7 @@ import type { AppPaths } from "../settings/paths.js";
 import type { AccountOptions } from "./account.js";
 import { callDevicesFile, recordCallDevice } from "./call-devices.js";
 import type { Dial3cxClient } from "./client.js";
-import { type DialString, type DialStringOptions, sipHosts } from "./dialstring.js";
+import { type DialString, type DialStringOptions, sipHosts } from "./dial-target.js";
 import type { QuickCallResult } from "./quick-call.js";
 
 /** How to get a session when the gateway does not take the call, and how to put it away. */

@@ -6,7 +6,7 @@
 // ~30 ms it does not need for these. plain-number.test.ts checks, as a property, that every
 // answer equals parseDialString's, so the two cannot drift.
 import { isKnownRegion } from "../settings/regions.js";
-import type { DialString, DialStringOptions } from "./dialstring.js";
+import type { DialString, DialStringOptions } from "./dial-target.js";
 
 /** MAX_DIAL_SYMBOLS in dialstring.ts. */
 const MAX_DIAL_SYMBOLS = 32;

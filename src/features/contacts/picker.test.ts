@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeStandIn } from "../desktop/desktop-testing.js";
-import { choosePicker, findOnPath, pickerArgs, runPicker } from "./picker.js";
+import { findOnPath } from "../find-on-path.js";
+import { choosePicker, pickerArgs, runPicker } from "./picker.js";
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -2,9 +2,8 @@
 // and print the chosen line. Which one runs by default: rofi when a display is set and rofi is
 // installed, else fzf when installed, else the built-in prompt (the CLI's, in a terminal).
 import { spawn } from "node:child_process";
-import { access, constants } from "node:fs/promises";
-import path from "node:path";
 import { BadInputError } from "../../errors.js";
+import { findOnPath } from "../find-on-path.js";
 import { withoutSecrets } from "../settings/secrets.js";
 
 export const PICKERS = ["fzf", "rofi", "dmenu"] as const;
@@ -21,23 +20,6 @@ export function pickerArgs(name: PickerName): string[] {
     case "dmenu":
       return ["-i", "-l", "20", "-p", "Call"];
   }
-}
-
-/** The absolute path of `tool` on PATH, if it is an executable file there. */
-export async function findOnPath(
-  tool: string,
-  env: NodeJS.ProcessEnv,
-): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, tool);
-    const found = await access(candidate, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-    if (found) return candidate;
-  }
-  return undefined;
 }
 
 /** `--with`, else the default order; "builtin" when no external picker is there. */

@@ -18,7 +18,7 @@
 import { Dial3cxError } from "../../errors.js";
 import { describeCallee } from "../calls/callee.js";
 import { claimDial, recentDialsDir } from "../calls/dial-dedupe.js";
-import { type DialString, keyInHint } from "../calls/dialstring.js";
+import { type DialString, keyInHint } from "../calls/dial-target.js";
 import { accountSession, dialStringOptions, placeCall } from "../calls/place-call.js";
 import { plainDialString } from "../calls/plain-number.js";
 import {

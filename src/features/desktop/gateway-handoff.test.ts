@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmod, chown, mkdir, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -8,6 +8,7 @@ import { startTestGateway, type TestGateway, tempHome } from "../../gateway/test
 import { appPaths } from "../settings/paths.js";
 import {
   GATEWAY_SOCKET_FILE,
+  gatewayCardPath,
   gatewaySocketPath,
   HANDOFF_FALLBACK_MS,
   handOffCall,
@@ -187,8 +188,17 @@ describe("handOffCall", () => {
     const paths = appPaths(home.env);
     const socketPath = gatewaySocketPath(paths)!;
     await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
-    // Reads the request, then the connection goes (a gateway that crashed while dialling).
-    const server = createServer((socket) => socket.once("data", () => socket.destroy()));
+    // Says "continue", reads the call, then the connection goes (a gateway that crashed while
+    // dialling).
+    const server = createServer((socket) => {
+      let request = "";
+      socket.on("data", (chunk) => {
+        request += chunk.toString();
+        if (!request.includes("\r\n\r\n")) return;
+        if (request.endsWith("\r\n\r\n")) socket.write("HTTP/1.1 100 Continue\r\n\r\n");
+        else socket.destroy();
+      });
+    });
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
@@ -331,4 +341,124 @@ describe("handOffCall", () => {
     expect(requests).toMatch(/^GET \/v1\/status /);
     expect(requests).not.toContain("/v1/calls");
   });
+  it("a gateway that drops the request before saying continue: nothing was sent, not handled", async () => {
+    const { paths, socketPath } = await gatewayHome();
+    // Reads the headers and goes, before "100 Continue": the call itself never left.
+    let received = "";
+    const server = createServer((socket) =>
+      socket.once("data", (chunk) => {
+        received += chunk.toString();
+        socket.destroy();
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const result = await handOffCall({ paths, extension: "100", request: { to: "+49 30 1" } });
+    expect(result).toMatchObject({ handled: false });
+    expect(received).toMatch(/^POST \/v1\/calls /);
+    expect(received).toMatch(/expect: 100-continue/i);
+    expect(received).not.toContain("+49 30 1");
+  });
+
+  it("writes its card next to the socket (0600) and takes it away when it stops", async () => {
+    const t = await startTestGateway();
+    const socketPath = t.gateway.socketPath!;
+    const card = JSON.parse(await readFile(gatewayCardPath(socketPath), "utf8"));
+    expect(card).toEqual({ pid: process.pid, pbx: { "100": t.sim.url } });
+    expect((await stat(gatewayCardPath(socketPath))).mode & 0o777).toBe(0o600);
+    await t.stop();
+    await expect(stat(gatewayCardPath(socketPath))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("with the gateway's card, one request: the PBX is checked without asking", async () => {
+    const t = await gateway();
+    const requests = () => t.logs.filter((line) => line.includes('"msg":"request"')).length;
+    const other = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      pbx: "https://pbx.elsewhere.example",
+      request: { to: "128" },
+    });
+    expect(other).toEqual({ handled: false, reason: "the gateway serves another PBX" });
+    expect(requests()).toBe(0);
+    const same = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      pbx: t.sim.url,
+      request: { to: "128" },
+    });
+    expect(same.handled).toBe(true);
+    expect(t.logs.filter((line) => line.includes('"path":"/v1/status"'))).toEqual([]);
+    expect(requests()).toBe(1);
+  });
+
+  it("a card left by a gateway that is gone is not believed: the gateway is asked", async () => {
+    const t = await gateway();
+    const cardPath = gatewayCardPath(t.gateway.socketPath!);
+    // A dead process's card naming another PBX: GET /v1/status decides, and it is the same PBX.
+    const dead = spawn(process.execPath, ["-e", "0"]);
+    await new Promise((resolve) => dead.once("exit", resolve));
+    await writeFile(
+      cardPath,
+      JSON.stringify({ pid: dead.pid, pbx: { "100": "https://old.example" } }),
+    );
+    const result = await handOffCall({
+      paths: t.paths,
+      extension: "100",
+      pbx: t.sim.url,
+      request: { to: "129" },
+    });
+    expect(result.handled).toBe(true);
+    expect(t.logs.filter((line) => line.includes('"path":"/v1/status"'))).toHaveLength(1);
+  });
+
+  it("a hung gateway with a card: falls back within the wait, and the call was never sent", async () => {
+    const { paths, socketPath } = await gatewayHome();
+    await writeFile(
+      gatewayCardPath(socketPath),
+      JSON.stringify({ pid: process.pid, pbx: { "100": "https://pbx.example" } }),
+      { mode: 0o600 },
+    );
+    let received = "";
+    const hung = createServer((socket) => {
+      socket.on("data", (chunk) => {
+        received += chunk.toString();
+      });
+    });
+    await new Promise<void>((resolve) => hung.listen(socketPath, resolve));
+    cleanups.push(
+      () =>
+        new Promise((resolve) => {
+          hung.close(resolve);
+          hung.unref();
+        }),
+    );
+    const started = Date.now();
+    const result = await handOffCall({
+      paths,
+      extension: "100",
+      pbx: "https://pbx.example",
+      request: { to: "+49 30 2" },
+    });
+    expect(result).toMatchObject({ handled: false, reason: expect.stringMatching(/timeout/) });
+    expect(Date.now() - started).toBeLessThan(HANDOFF_FALLBACK_MS + 250);
+    expect(received).toMatch(/^POST \/v1\/calls /);
+    expect(received).not.toContain("+49 30 2");
+  });
 });
+
+/** A runtime dir and a token for extension 100, with no gateway: tests put their own socket there. */
+async function gatewayHome() {
+  const home = await tempHome();
+  cleanups.push(home.remove);
+  const paths = appPaths(home.env);
+  const socketPath = gatewaySocketPath(paths)!;
+  await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
+  await writeFile(
+    path.join(paths.configDir, "gateway-tokens"),
+    "100=d3x_some-token-of-enough-length\n",
+    { mode: 0o600 },
+  );
+  return { paths, socketPath };
+}

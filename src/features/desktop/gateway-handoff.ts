@@ -7,6 +7,12 @@
 // since the call may have been placed. The token goes only to a socket that is ours, in a directory
 // of ours that no one else can enter: another local user's socket at that path gets nothing.
 //
+// One round trip when it can: the gateway leaves a card next to its socket (its pid and the PBX of
+// each extension it serves), so the PBX is checked without asking (GET /v1/status is asked only
+// without a card), and POST /v1/calls goes with `Expect: 100-continue`: its body, the call, is
+// sent only once the gateway says "continue". A hung gateway never does, and the click falls back
+// with nothing sent.
+//
 // node:http rather than undici: this runs on every click, and node:http is already loaded.
 import { lstat } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
@@ -14,6 +20,7 @@ import path from "node:path";
 import { Dial3cxError, type ErrorCode, EXIT_CODES, OutcomeUnknownError } from "../../errors.js";
 import { readTokens, tokensFile } from "../settings/gateway-tokens.js";
 import type { AppPaths } from "../settings/paths.js";
+import { readIfExists } from "../settings/secure-file.js";
 
 /**
  * The gateway's socket file name (SOCKET_FILE_NAME in src/gateway/server.ts, checked equal by a
@@ -76,6 +83,18 @@ export interface HandoffOptions {
   fallbackMs?: number;
 }
 
+/** What a running gateway says about itself next to its socket (written by dial3cx serve). */
+export interface GatewayCard {
+  pid: number;
+  /** The PBX URL each extension is served on. */
+  pbx: Record<string, string>;
+}
+
+/** The card of the gateway listening on `socketPath`: `<socket>.json`, 0600 in its 0700 directory. */
+export function gatewayCardPath(socketPath: string): string {
+  return `${socketPath}.json`;
+}
+
 export function gatewaySocketPath(paths: Pick<AppPaths, "runtimeDir">): string | undefined {
   return paths.runtimeDir === undefined
     ? undefined
@@ -87,17 +106,25 @@ export async function handOffCall(options: HandoffOptions): Promise<HandoffResul
   const socketPath = gatewaySocketPath(options.paths);
   if (socketPath === undefined) return { handled: false, reason: "no XDG_RUNTIME_DIR" };
   const waitMs = options.fallbackMs ?? fallbackMs(process.env);
-  const untrusted = await untrustedSocket(socketPath);
+  const [untrusted, card] = await Promise.all([
+    untrustedSocket(socketPath),
+    readGatewayCard(socketPath),
+  ]);
   if (untrusted !== undefined) return { handled: false, reason: untrusted };
-  let token: string | undefined;
+  let tokens: Map<string, string>;
   try {
-    token = pickToken(await readTokens(tokensFile(options.paths)), options.extension);
+    tokens = await readTokens(tokensFile(options.paths));
   } catch (error) {
     return { handled: false, reason: `gateway tokens unreadable: ${(error as Error).message}` };
   }
-  if (token === undefined) return { handled: false, reason: "no gateway token for this extension" };
+  const extension = options.extension ?? (tokens.size === 1 ? [...tokens.keys()][0] : undefined);
+  const token = extension === undefined ? undefined : tokens.get(extension);
+  if (extension === undefined || token === undefined) {
+    return { handled: false, reason: "no gateway token for this extension" };
+  }
   if (options.pbx !== undefined) {
-    const serving = await servedPbx(socketPath, token, waitMs);
+    // The card (a live gateway's own word) saves asking; without one, GET /v1/status.
+    const serving = card?.pbx[extension] ?? (await servedPbx(socketPath, token, waitMs));
     if (typeof serving !== "string") return serving;
     if (originOf(serving) !== originOf(options.pbx)) {
       return { handled: false, reason: "the gateway serves another PBX" };
@@ -147,9 +174,24 @@ async function untrustedSocket(file: string): Promise<string | undefined> {
   return undefined;
 }
 
-function pickToken(tokens: Map<string, string>, extension: string | undefined): string | undefined {
-  if (extension !== undefined) return tokens.get(extension);
-  return tokens.size === 1 ? [...tokens.values()][0] : undefined;
+/**
+ * The card of a gateway that is running, or undefined: none (an older gateway, or none at all),
+ * unreadable, or left by a process that is gone. Its directory is checked like the socket's.
+ */
+async function readGatewayCard(socketPath: string): Promise<GatewayCard | undefined> {
+  const text = await readIfExists(gatewayCardPath(socketPath)).catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    const card = JSON.parse(text) as Partial<GatewayCard>;
+    const pbx = card.pbx;
+    if (!Number.isInteger(card.pid) || typeof pbx !== "object" || pbx === null) return undefined;
+    if (!Object.values(pbx).every((url) => typeof url === "string")) return undefined;
+    // Signal 0 only asks whether the process exists (ESRCH: gone; EPERM: not ours).
+    process.kill(card.pid!, 0);
+    return { pid: card.pid!, pbx };
+  } catch {
+    return undefined;
+  }
 }
 
 type SocketAnswer =
@@ -200,7 +242,11 @@ function requestOverSocket(
   }: { body?: string; timeoutMs?: number; connectMs: number },
 ): Promise<SocketAnswer> {
   return new Promise((resolve, reject) => {
+    // "connected": the gateway is there to take the request. With a body, that is its
+    // "100 Continue" (nothing is sent before it that the gateway could act on); without, the
+    // connection itself.
     let connected = false;
+    let bodySent = false;
     const request = httpRequest({
       socketPath,
       method,
@@ -210,7 +256,11 @@ function requestOverSocket(
         authorization: `Bearer ${token}`,
         ...(body === undefined
           ? {}
-          : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
+          : {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(body),
+              expect: "100-continue",
+            }),
       },
     });
     // Cleared on every outcome and unref'd: a timer left running kept the process alive for a
@@ -224,11 +274,19 @@ function requestOverSocket(
       clearTimeout(connectTimer);
     };
     request.setTimeout(timeoutMs, () => request.destroy(new Error("timeout")));
-    request.on("socket", (socket) => {
-      // A pooled socket is connected already and fires no "connect".
-      if (socket.connecting) socket.once("connect", isConnected);
-      else isConnected();
-    });
+    if (body === undefined) {
+      request.on("socket", (socket) => {
+        // A pooled socket is connected already and fires no "connect".
+        if (socket.connecting) socket.once("connect", isConnected);
+        else isConnected();
+      });
+    } else {
+      request.once("continue", () => {
+        isConnected();
+        bodySent = true;
+        request.end(body);
+      });
+    }
     request.on("response", (response) => {
       clearTimeout(connectTimer);
       let text = "";
@@ -236,7 +294,11 @@ function requestOverSocket(
       response.on("data", (chunk: string) => {
         text += chunk;
       });
-      response.on("end", () => resolve({ kind: "answer", status: response.statusCode ?? 0, text }));
+      response.on("end", () => {
+        // Answered before "continue": the call was never sent; the request ends here.
+        if (body !== undefined && !bodySent) request.destroy();
+        resolve({ kind: "answer", status: response.statusCode ?? 0, text });
+      });
       response.on("error", (error) => reject(lostAnswer(error)));
     });
     request.on("error", (error) => {
@@ -251,7 +313,8 @@ function requestOverSocket(
         reject(lostAnswer(error));
       }
     });
-    request.end(body);
+    if (body === undefined) request.end();
+    else request.flushHeaders();
   });
 }
 

@@ -10,6 +10,7 @@
 // - Arguments follow `--`, so a summary or body that starts with "-" is never read as an option.
 import { execFile } from "node:child_process";
 import { displayText } from "../display-text.js";
+import { findOnPath } from "../find-on-path.js";
 import { withoutSecrets } from "../settings/secrets.js";
 import { appleScriptString } from "./applescript.js";
 
@@ -130,14 +131,23 @@ export interface DesktopToolResult {
  * environment without dial3cx's secrets. Never rejects: a missing tool, a non-zero exit and a
  * timeout are all in the result.
  */
-export function runDesktopTool(
+export async function runDesktopTool(
   tool: string,
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<DesktopToolResult> {
+  // Looked up first: a missing tool is then known without forking a process. (Without PATH at
+  // all, the system's default path applies, as execFile's.)
+  const found =
+    options.env.PATH === undefined || tool.includes("/")
+      ? tool
+      : await findOnPath(tool, options.env);
+  if (found === undefined) {
+    return { tool, stdout: "", stderr: "", missing: true, code: null, signal: null };
+  }
   return new Promise((resolve) => {
     execFile(
-      tool,
+      found,
       args,
       {
         env: withoutSecrets(options.env),

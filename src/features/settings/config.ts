@@ -393,12 +393,10 @@ let configSchema: Promise<ConfigSchema> | undefined;
 
 /** Loads zod/mini and builds the schema, once, on first need. */
 function loadConfigSchema(): Promise<ConfigSchema> {
-  configSchema ??= Promise.all([import("zod/mini"), import("zod/v4/locales/en.js")]).then(
-    ([{ z }, { default: englishLocale }]) => ({
-      schema: configSchemaWith(z),
-      english: { error: englishLocale().localeError },
-    }),
-  );
+  configSchema ??= import("./zod-mini.js").then(({ z, englishLocale }) => ({
+    schema: configSchemaWith(z),
+    english: { error: englishLocale().localeError },
+  }));
   return configSchema;
 }
 
