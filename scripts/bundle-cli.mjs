@@ -1,7 +1,8 @@
 // esbuild bundles of the CLI, in parts, so that a warm click loads three small files and the rest of
 // the CLI costs it nothing (issue 11):
 //   dist/cli/main.cjs    the entry (src/cli/entry.ts): --version, and the choice between the two below;
-//   dist/cli/fast.cjs    the warm click (src/cli/fast.ts) in one file, without code splitting;
+//   dist/cli/fast.cjs    the warm click (src/cli/fast.ts) in one file, without code splitting,
+//                        loaded with V8's code cache (src/cli/code-cache.ts);
 //   dist/cli/full/       the whole CLI (src/cli/main.ts) as ES modules, one chunk per lazily loaded
 //                        subcommand;
 //   dist/cli/errors.cjs  src/errors.ts, the one copy both of them load, so that an error class is
@@ -110,6 +111,7 @@ async function buildFast(outdir) {
       metadataFromFile(outdir),
     ],
   });
+  passImports(path.join(outdir, "fast.cjs"));
   const inputs = Object.keys(Object.values(result.metafile.outputs)[0].inputs);
   const forbidden = inputs.filter((input) => FAST_FORBIDDEN.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) {
@@ -119,7 +121,24 @@ async function buildFast(outdir) {
   }
 }
 
-/** The entry: it requires fast.cjs and imports full/main.js, each only when needed. */
+/**
+ * fast.cjs runs from V8's code cache (src/cli/code-cache.ts), where a bundle's own `import()` has
+ * no loader to call: each becomes `__dial3cx_import(…)`, which the entry passes in.
+ */
+function passImports(file) {
+  const code = readFileSync(file, "utf8");
+  const dynamicImport = /(?<![\w$.])import\(/g;
+  const count = code.match(dynamicImport)?.length ?? 0;
+  const passed = code.replace(dynamicImport, "__dial3cx_import(");
+  if (count === 0 || /(?<![\w$.])import\(/.test(passed)) {
+    throw new Error(
+      `dist/cli/fast.cjs: expected its import() calls to be passed on (found ${count})`,
+    );
+  }
+  writeFileSync(file, passed);
+}
+
+/** The entry: it loads fast.cjs and imports full/main.js, each only when needed. */
 function buildEntry(outdir) {
   return build({
     ...commonJs,

@@ -1,9 +1,9 @@
-// What a warm click loads (issue 11): the entry, the fast-path bundle and the shared errors module,
-// all CommonJS, without starting Node's ES module loader, and none of the built-in modules it has no
-// use for. The bundles are made so by scripts/bundle-cli.mjs; this pins the result on the built
+// What a warm click loads (issue 11): the entry, the fast-path bundle (from V8's code cache) and
+// the shared errors module, all CommonJS, without starting Node's ES module loader, and none of the
+// built-in modules it has no use for. The bundles are made so by scripts/bundle-cli.mjs; this pins the result on the built
 // CLI, against the simulator.
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "vitest";
@@ -59,7 +59,7 @@ describe.skipIf(fastPathOff).concurrent("a warm click's footprint", () => {
     ["an international number", "+49 30 123456"],
     ["an extension", "124"],
   ])(
-    "warm call to %s: three CommonJS files of dial3cx, no ES module loader",
+    "warm call to %s: CommonJS from the code cache, no ES module loader",
     async ([, number], { expect, onTestFinished }) => {
       const { sim, home, env } = await startSimAndHome(onTestFinished);
       const cold = await runMeasured(["call", "123"], env, home.dir);
@@ -67,13 +67,15 @@ describe.skipIf(fastPathOff).concurrent("a warm click's footprint", () => {
       const before = (await sim.requests()).length;
       const warm = await runMeasured(["call", number], env, home.dir);
       expect(warm).toMatchObject({ code: 0, stdout: expect.stringContaining("Calling") });
+      // fast.cjs runs from V8's code cache (src/cli/code-cache.ts), not through require.
       expect(warm.files).toEqual([
         join("bin", "dial3cx.js"),
         join("dist", "cli", "main.cjs"),
-        join("dist", "cli", "fast.cjs"),
         join("dist", "cli", "errors.cjs"),
       ]);
       expect(warm.esmLoader).toBe(false);
+      const cache = await readdir(join(home.dir, ".cache", "dial3cx", "code-cache"));
+      expect(cache).toEqual([expect.stringMatching(/^fast-.*\.v8$/)]);
       expect(warm.builtins.filter((name) => NEEDLESS_BUILTINS.includes(name))).toEqual([]);
       // The cold call went the long way: the full CLI, as ES modules.
       expect(cold.esmLoader).toBe(true);

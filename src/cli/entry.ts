@@ -2,7 +2,8 @@
 // bin/dial3cx.js): a warm click should cost what one Node process and one round trip cost, and
 // Node's ES module loader alone costs ~10 ms to start. So the warm path is CommonJS throughout
 // (this entry, dist/cli/fast.cjs, dist/cli/errors.cjs), and the ES module loader starts only for
-// the full CLI (dist/cli/full/, loaded with import()).
+// the full CLI (dist/cli/full/, loaded with import()). fast.cjs is loaded with V8's code cache
+// under $XDG_CACHE_HOME/dial3cx/code-cache (code-cache.ts).
 //
 // Three cases skip the commander tree: `--version`; `call <number>` and `open <uri>` with no flags
 // at all (fast.ts), which load only what that call needs. Everything else, and whatever fast.ts
@@ -11,10 +12,12 @@
 // messages are those of the full CLI. DIAL3CX_FAST_PATH=0 turns the fast path off (tests run the
 // CLI both ways).
 //
-// On Node >= 22.1 the compiled code is cached under $XDG_CACHE_HOME/dial3cx (module.enableCompileCache);
-// on Node 20 nothing changes.
+// On Node >= 22.1 the full CLI's compiled code is cached too, under $XDG_CACHE_HOME/dial3cx
+// (module.enableCompileCache).
 import * as nodeModule from "node:module";
+import path from "node:path";
 import { VERSION } from "../version.js";
+import { loadWithCodeCache } from "./code-cache.js";
 import type { FastRoute } from "./fast.js";
 
 enableCompileCache(process.env);
@@ -26,17 +29,34 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const route = process.env.DIAL3CX_FAST_PATH === "0" ? undefined : fastRoute(args);
   if (route === undefined) void runFullCli();
   else {
-    // require, not import(): the bundler points it at fast.cjs (scripts/bundle-cli.mjs).
-    const { runFast } = require("./fast.js") as typeof import("./fast.js");
-    void runFast(route).then((code) => {
+    const fast = loadFastPath();
+    void fast.exports.runFast(route).then((code) => {
+      fast.saveCache();
       if (code === undefined) return runFullCli();
       process.exitCode = code;
     });
   }
 }
 
+/** fast.cjs next to this bundle, with V8's code cache (code-cache.ts). */
+function loadFastPath() {
+  const home = cacheHome(process.env);
+  return loadWithCodeCache<typeof import("./fast.js")>(
+    path.join(__dirname, "fast.cjs"),
+    home === undefined ? undefined : path.join(home, "dial3cx", "code-cache"),
+    // Resolved from here, next to fast.cjs: "./full/account.js", "yocto-spinner".
+    (specifier) => import(specifier),
+  );
+}
+
 function runFullCli(): Promise<unknown> {
   return import("./main.js");
+}
+
+/** $XDG_CACHE_HOME, else ~/.cache; undefined without a home. */
+function cacheHome(env: NodeJS.ProcessEnv): string | undefined {
+  const home = env.HOME ?? env.USERPROFILE;
+  return env.XDG_CACHE_HOME || (home ? path.join(home, ".cache") : undefined);
 }
 
 /** `call <words…>` or `open <uri>`, when no argument looks like a flag. */
@@ -51,12 +71,10 @@ function fastRoute(argv: string[]): FastRoute | undefined {
 function enableCompileCache(env: NodeJS.ProcessEnv): void {
   const enable = (nodeModule as { enableCompileCache?: (dir?: string) => unknown })
     .enableCompileCache;
-  if (typeof enable !== "function") return;
-  const home = env.HOME ?? env.USERPROFILE;
-  const cacheHome = env.XDG_CACHE_HOME || (home ? `${home}/.cache` : undefined);
-  if (!cacheHome) return;
+  const home = cacheHome(env);
+  if (typeof enable !== "function" || !home) return;
   try {
-    enable(`${cacheHome}/dial3cx/compile-cache`);
+    enable(path.join(home, "dial3cx", "compile-cache"));
   } catch {
     // A cache that cannot be made costs only speed.
   }
