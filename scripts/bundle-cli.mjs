@@ -138,15 +138,13 @@ function passImports(file) {
   writeFileSync(file, passed);
 }
 
-/** The entry: it loads fast.cjs and imports full/main.js, each only when needed. */
+/** The entry: it loads fast.cjs (code-cache.ts) and imports full/main.js, each only when needed. */
 function buildEntry(outdir) {
   return build({
     ...commonJs,
     entryPoints: { main: "src/cli/entry.ts" },
     outdir,
-    plugins: [
-      externalModules({ "src/cli/fast.ts": "./fast.cjs", "src/cli/main.ts": "./full/main.js" }),
-    ],
+    plugins: [externalModules({ "src/cli/main.ts": "./full/main.js" })],
   });
 }
 

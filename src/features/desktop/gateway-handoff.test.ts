@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { chmod, chown, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SOCKET_FILE_NAME } from "../../gateway/index.js";
@@ -156,11 +156,7 @@ describe("handOffCall", () => {
   });
 
   it("a stale socket (its gateway died) is not handled", async () => {
-    const home = await tempHome();
-    cleanups.push(home.remove);
-    const paths = appPaths(home.env);
-    const socketPath = gatewaySocketPath(paths)!;
-    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    const { paths, socketPath } = await gatewayHome();
     // A socket file whose process is gone: killed after binding.
     const child = spawn(process.execPath, [
       "-e",
@@ -169,12 +165,6 @@ describe("handOffCall", () => {
     await new Promise((resolve) => child.stdout.once("data", resolve));
     child.kill("SIGKILL");
     await new Promise((resolve) => child.once("exit", resolve));
-    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
-    await writeFile(
-      path.join(paths.configDir, "gateway-tokens"),
-      "100=d3x_some-token-of-enough-length\n",
-      { mode: 0o600 },
-    );
     const result = await handOffCall({ paths, extension: "100", request: { to: "1" } });
     expect(result).toMatchObject({
       handled: false,
@@ -183,14 +173,10 @@ describe("handOffCall", () => {
   });
 
   it("a gateway that takes the request and drops it: the call may have been placed (exit 5)", async () => {
-    const home = await tempHome();
-    cleanups.push(home.remove);
-    const paths = appPaths(home.env);
-    const socketPath = gatewaySocketPath(paths)!;
-    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+    const { paths, socketPath } = await gatewayHome();
     // Says "continue", reads the call, then the connection goes (a gateway that crashed while
     // dialling).
-    const server = createServer((socket) => {
+    await listenOn(socketPath, (socket) => {
       let request = "";
       socket.on("data", (chunk) => {
         request += chunk.toString();
@@ -199,14 +185,6 @@ describe("handOffCall", () => {
         else socket.destroy();
       });
     });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
-    await writeFile(
-      path.join(paths.configDir, "gateway-tokens"),
-      "100=d3x_some-token-of-enough-length\n",
-      { mode: 0o600 },
-    );
     const error = await handOffCall({ paths, extension: "100", request: { to: "1" } }).then(
       () => undefined,
       (e: Error & { code?: string; exitCode?: number }) => e,
@@ -217,26 +195,10 @@ describe("handOffCall", () => {
   });
 
   it("gives the token only to a socket of this user's in a directory closed to others", async () => {
-    const home = await tempHome();
-    cleanups.push(home.remove);
-    const paths = appPaths(home.env);
-    const socketPath = gatewaySocketPath(paths)!;
+    const { paths, socketPath } = await gatewayHome();
     const dir = path.dirname(socketPath);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
-    const token = "d3x_some-token-of-enough-length";
-    await writeFile(path.join(paths.configDir, "gateway-tokens"), `100=${token}\n`, {
-      mode: 0o600,
-    });
     // Someone else's listener at the gateway's path: it must never see a request.
-    let received = "";
-    const listener = createServer((socket) => {
-      socket.on("data", (chunk) => {
-        received += chunk.toString();
-      });
-    });
-    await new Promise<void>((resolve) => listener.listen(socketPath, resolve));
-    cleanups.push(() => new Promise((resolve) => listener.close(resolve)));
+    const received = await recordingListener(socketPath);
     const handOff = () => handOffCall({ paths, extension: "100", request: { to: "1" } });
 
     await chmod(dir, 0o755);
@@ -259,7 +221,7 @@ describe("handOffCall", () => {
         reason: "the gateway socket is not this user's",
       });
     }
-    expect(received).toBe("");
+    expect(received()).toBe("");
   });
 
   it("leaves no timer holding the process once the gateway answered", async () => {
@@ -301,32 +263,9 @@ describe("handOffCall", () => {
   });
 
   it("falls back at once when the gateway hangs before the call request", async () => {
-    const home = await tempHome();
-    cleanups.push(home.remove);
-    const paths = appPaths(home.env);
-    const socketPath = gatewaySocketPath(paths)!;
-    await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o700 });
-    await mkdir(paths.configDir, { recursive: true, mode: 0o700 });
-    await writeFile(
-      path.join(paths.configDir, "gateway-tokens"),
-      "100=d3x_some-token-of-enough-length\n",
-      { mode: 0o600 },
-    );
+    const { paths, socketPath } = await gatewayHome();
     // Accepts and never answers, like a stopped gateway process.
-    let requests = "";
-    const hung = createServer((socket) => {
-      socket.on("data", (chunk) => {
-        requests += chunk.toString();
-      });
-    });
-    await new Promise<void>((resolve) => hung.listen(socketPath, resolve));
-    cleanups.push(
-      () =>
-        new Promise((resolve) => {
-          hung.close(resolve);
-          hung.unref();
-        }),
-    );
+    const requests = await recordingListener(socketPath);
     const started = Date.now();
     const result = await handOffCall({
       paths,
@@ -338,21 +277,19 @@ describe("handOffCall", () => {
     expect(result).toMatchObject({ handled: false, reason: expect.stringMatching(/timeout/) });
     expect(took).toBeLessThan(HANDOFF_FALLBACK_MS + 250);
     // Only the status question went out: no call request reached the hung gateway.
-    expect(requests).toMatch(/^GET \/v1\/status /);
-    expect(requests).not.toContain("/v1/calls");
+    expect(requests()).toMatch(/^GET \/v1\/status /);
+    expect(requests()).not.toContain("/v1/calls");
   });
   it("a gateway that drops the request before saying continue: nothing was sent, not handled", async () => {
     const { paths, socketPath } = await gatewayHome();
     // Reads the headers and goes, before "100 Continue": the call itself never left.
     let received = "";
-    const server = createServer((socket) =>
+    await listenOn(socketPath, (socket) =>
       socket.once("data", (chunk) => {
         received += chunk.toString();
         socket.destroy();
       }),
     );
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
     const result = await handOffCall({ paths, extension: "100", request: { to: "+49 30 1" } });
     expect(result).toMatchObject({ handled: false });
     expect(received).toMatch(/^POST \/v1\/calls /);
@@ -419,20 +356,7 @@ describe("handOffCall", () => {
       JSON.stringify({ pid: process.pid, pbx: { "100": "https://pbx.example" } }),
       { mode: 0o600 },
     );
-    let received = "";
-    const hung = createServer((socket) => {
-      socket.on("data", (chunk) => {
-        received += chunk.toString();
-      });
-    });
-    await new Promise<void>((resolve) => hung.listen(socketPath, resolve));
-    cleanups.push(
-      () =>
-        new Promise((resolve) => {
-          hung.close(resolve);
-          hung.unref();
-        }),
-    );
+    const received = await recordingListener(socketPath);
     const started = Date.now();
     const result = await handOffCall({
       paths,
@@ -442,8 +366,8 @@ describe("handOffCall", () => {
     });
     expect(result).toMatchObject({ handled: false, reason: expect.stringMatching(/timeout/) });
     expect(Date.now() - started).toBeLessThan(HANDOFF_FALLBACK_MS + 250);
-    expect(received).toMatch(/^POST \/v1\/calls /);
-    expect(received).not.toContain("+49 30 2");
+    expect(received()).toMatch(/^POST \/v1\/calls /);
+    expect(received()).not.toContain("+49 30 2");
   });
 });
 
@@ -461,4 +385,28 @@ async function gatewayHome() {
     { mode: 0o600 },
   );
   return { paths, socketPath };
+}
+
+/** A server of ours on the socket path, closed after the test (even with connections open). */
+async function listenOn(socketPath: string, onConnection: (socket: Socket) => void) {
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.unref();
+      }),
+  );
+}
+
+/** A listener that never answers; returns what it has received so far. */
+async function recordingListener(socketPath: string): Promise<() => string> {
+  let received = "";
+  await listenOn(socketPath, (socket) =>
+    socket.on("data", (chunk) => {
+      received += chunk.toString();
+    }),
+  );
+  return () => received;
 }

@@ -246,7 +246,6 @@ function requestOverSocket(
     // "100 Continue" (nothing is sent before it that the gateway could act on); without, the
     // connection itself.
     let connected = false;
-    let bodySent = false;
     const request = httpRequest({
       socketPath,
       method,
@@ -283,7 +282,6 @@ function requestOverSocket(
     } else {
       request.once("continue", () => {
         isConnected();
-        bodySent = true;
         request.end(body);
       });
     }
@@ -296,7 +294,7 @@ function requestOverSocket(
       });
       response.on("end", () => {
         // Answered before "continue": the call was never sent; the request ends here.
-        if (body !== undefined && !bodySent) request.destroy();
+        if (!connected) request.destroy();
         resolve({ kind: "answer", status: response.statusCode ?? 0, text });
       });
       response.on("error", (error) => reject(lostAnswer(error)));
